@@ -1,1 +1,8 @@
-return 0;
+namespace Tvp.Cli;
+
+/// <summary>Entry point of the <c>tvp</c> command.</summary>
+public static class Program
+{
+    /// <summary>Runs the command line; returns the exit code.</summary>
+    public static int Main(string[] args) => CliApp.Build().Parse(args).Invoke();
+}

@@ -1,0 +1,24 @@
+namespace Tvp.Bench;
+
+/// <summary>
+/// Benchmarks (speed and memory targets live here, never in tests).
+/// Usage: dotnet run -c Release --project bench/Tvp.Bench -- NAME [args]; without NAME, lists them.
+/// </summary>
+public static class Program
+{
+    private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Benches = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // One line per benchmark, e.g. ["clip"] = ("CLIP forward/backward images/s", ClipBench.Run),
+    };
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !Benches.TryGetValue(args[0], out var b))
+        {
+            Console.WriteLine("benchmarks:");
+            foreach (var (name, (desc, _)) in Benches) Console.WriteLine($"  {name,-12} {desc}");
+            return args.Length == 0 ? 0 : 2;
+        }
+        return b.Run(args[1..]);
+    }
+}

@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Tvp.Cli.Commands;
+
+namespace Tvp.Cli;
+
+/// <summary>Builds the <c>tvp</c> command tree. Each command lives in its own file under Commands/.</summary>
+public static class CliApp
+{
+    /// <summary>The root command with every sub-command.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("tvp — Transferable Visual Prompting: learn one pixel-space prompt on a source model, use it on many targets.");
+        root.Subcommands.Add(ModelsCommand.Create());
+        return root;
+    }
+}
