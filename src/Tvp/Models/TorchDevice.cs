@@ -14,7 +14,7 @@ public static class TorchDevice
         {
             if (!cuda.is_available())
                 throw new ArgumentException($"--device {text}: CUDA is not available in this build/machine (the default package is libtorch CPU)");
-            return t == "cuda" ? CUDA : new Device(DeviceType.CUDA, int.Parse(t[5..], System.Globalization.CultureInfo.InvariantCulture));
+            return t == "cuda" ? CUDA : new Device(TorchSharp.DeviceType.CUDA, int.Parse(t[5..], System.Globalization.CultureInfo.InvariantCulture));
         }
         throw new ArgumentException($"unknown device '{text}' (cpu, cuda, cuda:N)");
     }
