@@ -10,7 +10,10 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("tvp — Transferable Visual Prompting: learn one pixel-space prompt on a source model, use it on many targets.");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(TransferCommand.Create());
+        root.Subcommands.Add(ApplyCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         return root;
     }

@@ -15,6 +15,11 @@ public static class TransferExperiment
 {
     /// <summary>Runs (or resumes) a transfer experiment into <paramref name="runDir"/>.</summary>
     public static TransferOutcome Run(TvpOptions options, string runDir, bool resume, bool overwrite = false,
+        IExperimentProgress? progress = null, CancellationToken cancel = default) =>
+        Run(options, runDir, resume, overwrite, evaluate: true, progress, cancel);
+
+    /// <summary>Runs (or resumes) training, and evaluation on the test split when <paramref name="evaluate"/> (else only the source is loaded).</summary>
+    public static TransferOutcome Run(TvpOptions options, string runDir, bool resume, bool overwrite, bool evaluate,
         IExperimentProgress? progress = null, CancellationToken cancel = default)
     {
         progress ??= new SilentProgress();
@@ -32,7 +37,7 @@ public static class TransferExperiment
             using var testCache = new Data.ImageCache(data.Test);
             var trainBatches = new CanvasBatches(data.Train, pipeline, trainCache);
             var testBatches = new CanvasBatches(data.Test, pipeline, testCache);
-            var models = LoadModels(o, device, progress);
+            var models = LoadModels(evaluate ? o : o with { Targets = Array.Empty<string>() }, device, progress);
             try
             {
                 var source = models[0];
@@ -46,6 +51,13 @@ public static class TransferExperiment
                 progress.End();
                 PromptFile.Save(run.PromptPath(), prompt, new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize,
                     o.Source, data.Train.Name, o.Fca, o.Tse));
+                if (!evaluate)
+                {
+                    var empty = new TransferOutcome(run.Path, Array.Empty<ModelResult>(), new TransferMatrix(Array.Empty<EvaluationResult>(), new Dictionary<string, string>()),
+                        training, clock.Elapsed, 0);
+                    ResultsWriter.Write(run, empty);
+                    return empty;
+                }
                 var outcome = Evaluate(o, models, new[] { new CandidateScorer.NamedPrompt(source.Info.Name, prompt) }, data, testBatches, run, training, clock, progress, cancel);
                 ResultsWriter.Write(run, outcome);
                 return outcome;

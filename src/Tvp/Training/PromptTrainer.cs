@@ -122,14 +122,17 @@ public sealed class PromptTrainer
         using var batch = batches.Make(idx, training: true, rng);
         var canvas = batch.Canvas.to(_source.Device);
         var prompted = prompt.Apply(canvas, training: true, rng);
-        var task = _source.TaskLoss(prompted, batch.Task);
+        bool joint = _o.Fca > 0 && !(_o.FcaFeatures == "encoder" && _source is IEncoderFeatures);
+        Tensor task, features = null!;
+        if (joint) (task, features) = _source.TaskLossWithFeatures(prompted, batch.Task);
+        else task = _source.TaskLoss(prompted, batch.Task);
         var loss = task;
         double fcaValue = 0, tseValue = 0;
         if (_o.Fca > 0)
         {
             Tensor clean;
             using (no_grad()) clean = Features(canvas).detach();
-            var fca = FeatureConsistency.Loss(Features(prompted), clean);
+            var fca = FeatureConsistency.Loss(joint ? features : Features(prompted), clean);
             loss = loss + fca * _o.Fca;
             fcaValue = fca.item<float>();
         }
