@@ -32,8 +32,9 @@ public sealed class VisualPrompt : IDisposable
         CanvasSize = canvasSize;
         PromptSize = promptSize;
         device ??= CPU;
-        Mask = PromptMask.Create(shape, canvasSize, promptSize).to(device);
-        Delta = zeros(new long[] { 3, canvasSize, canvasSize }, device: device).requires_grad_(true);
+        // The prompt outlives any dispose scope it is created in.
+        Mask = PromptMask.Create(shape, canvasSize, promptSize).to(device).DetachFromDisposeScope();
+        Delta = zeros(new long[] { 3, canvasSize, canvasSize }, device: device).requires_grad_(true).DetachFromDisposeScope();
     }
 
     /// <summary>A prompt with given values (masked on the way in).</summary>
@@ -78,8 +79,8 @@ public sealed class VisualPrompt : IDisposable
     {
         using (no_grad())
         {
-            var d = Delta.detach().to(device).clone().requires_grad_(true);
-            var m = Mask.to(device);
+            var d = Delta.detach().to(device).clone().requires_grad_(true).DetachFromDisposeScope();
+            var m = Mask.to(device).clone().DetachFromDisposeScope();
             Delta.Dispose(); Mask.Dispose();
             Delta = d; Mask = m;
         }
