@@ -110,6 +110,5 @@ public class IdxDatasetTests
         Assert.Equal(new long[] { 3, 28, 28 }, img.shape);
         Assert.Equal(110 / 255f, img[1, 14, 14].item<float>(), 6);
         Assert.Equal(33456, (double)(img[0].sum().item<float>() * 255f), 1);
-        Assert.Equal(60_000, IdxDataset.FashionMnist(FashionMnistFolder, train: true).Count);
     }
 }
