@@ -25,15 +25,19 @@ internal sealed class IdxFile
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"IDX file not found: {path}", path);
         byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = Gunzip(bytes, path);
-        if (bytes.Length < 4 + 4 * rank)
-            throw new InvalidDataException($"{path}: too short for an IDX header ({bytes.Length} bytes)");
+        bool gzip = bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+        if (gzip) bytes = Gunzip(bytes, path);
+        string size = gzip ? $"{bytes.Length} bytes after gunzip" : $"{bytes.Length} bytes";
+        if (bytes.Length < 4)
+            throw new InvalidDataException($"{path}: too short for an IDX header ({size})");
         if (bytes[0] != 0 || bytes[1] != 0)
             throw new InvalidDataException($"{path}: not an IDX file (magic {bytes[0]:x2} {bytes[1]:x2} {bytes[2]:x2} {bytes[3]:x2}, expected 00 00 08 {rank:x2})");
         if (bytes[2] != 0x08)
             throw new InvalidDataException($"{path}: IDX element type 0x{bytes[2]:x2} is not unsigned byte (0x08)");
         if (bytes[3] != rank)
             throw new InvalidDataException($"{path}: IDX file has {bytes[3]} dimensions, {rank} expected ({(rank == 3 ? "images" : "labels")})");
+        if (bytes.Length < 4 + 4 * rank)
+            throw new InvalidDataException($"{path}: too short for an IDX header ({size})");
         var dims = new int[rank];
         long count = 1;
         for (int i = 0; i < rank; i++)
@@ -44,7 +48,7 @@ internal sealed class IdxFile
         }
         int offset = 4 + 4 * rank;
         if (bytes.Length - offset != count)
-            throw new InvalidDataException($"{path}: {bytes.Length - offset} data bytes, header [{string.Join(", ", dims)}] needs {count} (truncated or corrupt)");
+            throw new InvalidDataException($"{path}: {bytes.Length - offset} data bytes{(gzip ? " after gunzip" : "")}, header [{string.Join(", ", dims)}] needs {count} (truncated or corrupt)");
         return new IdxFile(path, dims, bytes, offset);
     }
 
@@ -56,9 +60,14 @@ internal sealed class IdxFile
             using var unzip = new GZipStream(input, CompressionMode.Decompress);
             using var output = new MemoryStream();
             unzip.CopyTo(output);
+            // The gzip trailer ends with ISIZE, the uncompressed length mod 2^32: a truncated stream fails this check
+            // (GZipStream itself returns whatever it could inflate).
+            uint isize = gz.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(gz.AsSpan(gz.Length - 4)) : uint.MaxValue;
+            if (isize != (uint)output.Length)
+                throw new InvalidDataException($"{path}: truncated or corrupt gzip stream ({output.Length} bytes inflated, trailer says {isize})");
             return output.ToArray();
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Exception e) when (e is IOException || (e is InvalidDataException && !e.Message.StartsWith(path, StringComparison.Ordinal)))
         {
             throw new InvalidDataException($"{path}: corrupt gzip stream ({e.Message})", e);
         }
