@@ -30,7 +30,7 @@ public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[]
         IImageDataset testImages = new ImageFolderDataset(testDir);
         if (!trainImages.Classes.SequenceEqual(testImages.Classes))
             throw new InvalidDataException($"--data {root}: train/ and test/ have different classes");
-        if (o.Corruption is { } c) testImages = CorruptTest(testImages, c, o.Severity, o.Seed);
+        if (o.Corruption is { } c) testImages = new CorruptedDataset(testImages, c, o.Severity, o.Seed);
         return Split(new ClassificationTask(trainImages, name, o.Question), new ClassificationTask(testImages, name, o.Question), o);
     }
 
@@ -55,9 +55,6 @@ public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[]
         if (trainIdx.Length == 0) throw new ArgumentException($"{train.Name}: no training images left after sampling");
         return new ExperimentData(train, test, trainIdx, valIdx, testIdx);
     }
-
-    private static IImageDataset CorruptTest(IImageDataset test, string name, int severity, int seed) =>
-        throw new NotSupportedException("corruptions: pending merge");
 
     private static int[] Map(int[] pool, int[] viewIdx) => viewIdx.Select(i => pool[i]).ToArray();
 }
