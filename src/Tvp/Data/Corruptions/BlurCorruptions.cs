@@ -29,7 +29,8 @@ internal static class BlurCorruptions
         return ImageFilters.Filter2D(x, kernel).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Gaussian blur, then pixels swapped with random neighbours within ±max_delta, then blurred again.</summary>
+    /// <summary>Gaussian blur, then each pixel replaced by a random neighbour within ±max_delta (scanning from the
+    /// bottom-right, as the reference does), then blurred again.</summary>
     public static Tensor GlassBlur(Tensor x, int severity, SplitMix64 rng)
     {
         using var scope = NewDisposeScope();
@@ -44,11 +45,10 @@ internal static class BlurCorruptions
                     int dx = rng.NextInt(-delta, delta), dy = rng.NextInt(-delta, delta);
                     int y2 = y + dy, x2 = xx + dx;
                     if ((uint)y2 >= (uint)h || (uint)x2 >= (uint)w) continue;
+                    // The reference's "swap" `x[h, w], x[h', w'] = x[h', w'], x[h, w]` acts on numpy views: it copies
+                    // pixel (h', w') onto (h, w) and leaves (h', w') as it was. CIFAR-10-C was made that way; so is this.
                     for (int ch = 0; ch < c; ch++)
-                    {
-                        int a = (ch * h + y) * w + xx, b = (ch * h + y2) * w + x2;
-                        (pixels[a], pixels[b]) = (pixels[b], pixels[a]);
-                    }
+                        pixels[(ch * h + y) * w + xx] = pixels[(ch * h + y2) * w + x2];
                 }
         var shuffled = tensor(pixels, x.shape) / 255f;
         return ImageFilters.GaussianBlur(shuffled, sigma).MoveToOuterDisposeScope();
