@@ -37,11 +37,17 @@ public static class CandidateScorer
                 {
                     using var scope = NewDisposeScope();
                     var prompt = prompts[p].Prompt;
+                    // One prompted input per device, shared by every model on it (models that share an
+                    // encoder can then reuse its output for the same input).
+                    var inputs = new Dictionary<string, Tensor>();
                     for (int m = 0; m < models.Count; m++)
                     {
                         var dev = models[m].Device;
-                        var canvas = batch.Canvas.to(dev);
-                        var input = prompt is null ? canvas : ApplyOn(prompt, canvas);
+                        if (!inputs.TryGetValue(dev.ToString(), out var input))
+                        {
+                            var canvas = batch.Canvas.to(dev);
+                            inputs[dev.ToString()] = input = prompt is null ? canvas : ApplyOn(prompt, canvas);
+                        }
                         var scores = models[m].Score(input, batch.Task).cpu();          // [B, C]
                         var order = scores.argsort(1, descending: true);
                         var arr = order[.., 0].to_type(ScalarType.Int64).data<long>().ToArray();
