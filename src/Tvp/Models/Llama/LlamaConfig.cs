@@ -29,13 +29,13 @@ public sealed record LlamaConfig(
     int? BosTokenId = 1, int? EosTokenId = 2, int? PadTokenId = null)
 {
     /// <summary>Reads a LLaMA config object (HF field names); <paramref name="source"/> names the file in errors.</summary>
-    /// <exception cref="InvalidDataException">A required field is missing or the rope scaling type is not supported.</exception>
+    /// <exception cref="InvalidDataException">The heads do not divide or the rope scaling type is not supported.</exception>
     public static LlamaConfig FromJson(JsonElement e, string source = "config.json")
     {
-        int Req(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
-            ? v.GetInt32() : throw new InvalidDataException($"{source}: LLaMA config has no integer '{name}'");
-        int hidden = Req("hidden_size");
-        int heads = Req("num_attention_heads");
+        // Missing sizes take HF LlamaConfig's defaults (LLaMA-7B), as transformers does for partial text_configs.
+        int Req(string name, int fallback) => OptInt(e, name) ?? fallback;
+        int hidden = Req("hidden_size", 4096);
+        int heads = Req("num_attention_heads", 32);
         int kvHeads = OptInt(e, "num_key_value_heads") ?? heads;
         int headDim = OptInt(e, "head_dim") ?? hidden / heads;
         if (heads % kvHeads != 0)
@@ -50,8 +50,8 @@ public sealed record LlamaConfig(
             else throw new InvalidDataException($"{source}: rope_scaling type '{type}' is not supported (only 'linear')");
         }
         return new LlamaConfig(
-            VocabSize: Req("vocab_size"), HiddenSize: hidden, IntermediateSize: Req("intermediate_size"),
-            NumLayers: Req("num_hidden_layers"), NumHeads: heads, NumKeyValueHeads: kvHeads, HeadDim: headDim,
+            VocabSize: Req("vocab_size", 32000), HiddenSize: hidden, IntermediateSize: Req("intermediate_size", 11008),
+            NumLayers: Req("num_hidden_layers", 32), NumHeads: heads, NumKeyValueHeads: kvHeads, HeadDim: headDim,
             RmsNormEps: OptDouble(e, "rms_norm_eps") ?? 1e-6,
             RopeTheta: OptDouble(e, "rope_theta") ?? 10000.0,
             RopeLinearFactor: factor,
