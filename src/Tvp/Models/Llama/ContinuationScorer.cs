@@ -19,18 +19,33 @@ internal static class ContinuationScorer
     /// real); candidates[b] = the token ids of row b's candidates. Log-softmax in float64.
     /// </summary>
     public static CandidateLogLikelihoods Score(LlamaForCausalLM lm, Tensor prefixEmbeds, Tensor? prefixMask,
-        IReadOnlyList<IReadOnlyList<int[]>> candidates)
+        IReadOnlyList<IReadOnlyList<int[]>> candidates, long maxLogitElements = 1L << 26)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        long b = prefixEmbeds.shape[0];
+        int b = (int)prefixEmbeds.shape[0];
         var (hidden, cache) = lm.Decoder.Forward(prefixEmbeds, prefixMask, useCache: true);
         using var _ = cache;
         var lastLogp = nn.functional.log_softmax(lm.Logits(hidden.select(1, -1)).to(ScalarType.Float64), -1); // [B, V]
-        var (ids, mask, c) = PackCandidates(candidates, prefixEmbeds.device);                                 // [B*C, L]
-        var (hc, _) = lm.Decoder.Forward(lm.Decoder.Embed(ids), mask, past: cache);                          // [B*C, L, D]
-        var tokenLogp = TokenLogProbs(lm, lastLogp.repeat_interleave(c, 0), hc, ids);                        // [B*C, L]
-        return Summarise(tokenLogp, mask, candidates, (int)b, (int)c);
+        int cMax = Math.Max(1, candidates.Max(r => r.Count));
+        int lMax = Math.Max(1, candidates.SelectMany(r => r).Select(a => a.Length).DefaultIfEmpty(1).Max());
+        // Candidates go in column chunks so the [B*chunk, L, V] logits stay bounded; every chunk reads the one cache.
+        int chunk = (int)Math.Clamp(maxLogitElements / Math.Max(1L, (long)b * lMax * lm.Config.VocabSize), 1, cMax);
+        var sum = new double[b, cMax];
+        var mean = new double[b, cMax];
+        for (int c0 = 0; c0 < cMax; c0 += chunk)
+        {
+            using var inner = NewDisposeScope();
+            int width = Math.Min(chunk, cMax - c0);
+            var part = candidates.Select(r => (IReadOnlyList<int[]>)r.Skip(c0).Take(width).ToArray()).ToArray();
+            var (ids, mask, c) = PackCandidates(part, prefixEmbeds.device, width);                          // [B*C, L]
+            var (hc, _) = lm.Decoder.Forward(lm.Decoder.Embed(ids), mask, past: cache);                     // [B*C, L, D]
+            var tokenLogp = TokenLogProbs(lm, lastLogp.repeat_interleave(c, 0), hc, ids);                   // [B*C, L]
+            var r = Summarise(tokenLogp, mask, part, b, (int)c);
+            for (int i = 0; i < b; i++)
+                for (int j = 0; j < width; j++) { sum[i, c0 + j] = r.Sum[i, j]; mean[i, c0 + j] = r.Mean[i, j]; }
+        }
+        return new CandidateLogLikelihoods(sum, mean);
     }
 
     /// <summary>
@@ -55,9 +70,9 @@ internal static class ContinuationScorer
     }
 
     /// <summary>Candidates as a [B*C, L] id tensor (0-padded on the right) and its mask; C = the most candidates of a row.</summary>
-    internal static (Tensor Ids, Tensor Mask, long C) PackCandidates(IReadOnlyList<IReadOnlyList<int[]>> candidates, Device device)
+    internal static (Tensor Ids, Tensor Mask, long C) PackCandidates(IReadOnlyList<IReadOnlyList<int[]>> candidates, Device device, int? columns = null)
     {
-        int c = Math.Max(1, candidates.Max(r => r.Count));
+        int c = columns ?? Math.Max(1, candidates.Max(r => r.Count));
         int l = Math.Max(1, candidates.SelectMany(r => r).Select(a => a.Length).DefaultIfEmpty(1).Max());
         var ids = new long[candidates.Count * c * l];
         var mask = new bool[ids.Length];
