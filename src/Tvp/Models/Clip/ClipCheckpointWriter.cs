@@ -17,9 +17,25 @@ internal static class ClipCheckpointWriter
     public static void WriteRandom(string folder, ClipConfig config, int seed, string tokenizerFolder)
     {
         Directory.CreateDirectory(folder);
-        using var scope = NewDisposeScope();
-        using var model = new ClipModel(config);
+        using (var model = CreateRandom(config, seed))
+        {
+            var tensors = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+            SafeTensorFile.Write(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        }
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson());
+        foreach (var f in TokenizerFiles)
+        {
+            var src = Path.Combine(tokenizerFolder, f);
+            if (File.Exists(src)) File.Copy(src, Path.Combine(folder, f), overwrite: true);
+        }
+    }
+
+    /// <summary>A CLIP model with seeded random weights (see <see cref="WriteRandom"/>), in eval mode on the CPU.</summary>
+    public static ClipModel CreateRandom(ClipConfig config, int seed)
+    {
+        var model = new ClipModel(config);
         var gen = new TorchSharp.torch.Generator((ulong)seed);
+        using var scope = NewDisposeScope();
         using (no_grad())
         {
             foreach (var (name, p) in model.named_parameters())
@@ -38,13 +54,7 @@ internal static class ClipCheckpointWriter
                 }
             }
         }
-        var tensors = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
-        SafeTensorFile.Write(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson());
-        foreach (var f in TokenizerFiles)
-        {
-            var src = Path.Combine(tokenizerFolder, f);
-            if (File.Exists(src)) File.Copy(src, Path.Combine(folder, f), overwrite: true);
-        }
+        model.eval();
+        return model;
     }
 }
