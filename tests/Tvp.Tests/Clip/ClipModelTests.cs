@@ -67,4 +67,36 @@ public class ClipModelTests
         using var _ = no_grad();
         ClipFixture.AssertClose(expected.Read("vision_last_hidden_state"), tower.forward(expected.Read("pixel_values")), 1e-4, "vision_last_hidden_state");
     }
+
+    [SharedFact]
+    public void LegacyEosIdTwoPoolsAtArgmax()
+    {
+        var expected = ClipFixture.Expected();
+        using var scope = NewDisposeScope();
+        var ids = expected.Read("input_ids");
+        using var legacy = new ClipTextTransformer(new ClipTextConfig(VocabSize: 49408, HiddenSize: 8, IntermediateSize: 16, NumHiddenLayers: 1, NumAttentionHeads: 2, BosTokenId: 0, EosTokenId: 2));
+        Assert.Equal(expected.Read("text_eos_index").data<long>().ToArray(), legacy.EosIndex(ids).data<long>().ToArray());
+    }
+
+    [SharedFact]
+    public void VisionLoaderReadsAClipVisionModelFolder()
+    {
+        using var dir = new TempDir();
+        var source = new Tvp.IO.SafeTensorFile(Path.Combine(ClipFixture.Folder, "model.safetensors"));
+        using var scope = NewDisposeScope();
+        var visionOnly = source.Entries.Keys.Where(k => k.StartsWith("vision_model.", StringComparison.Ordinal)).ToDictionary(k => k, source.Read);
+        Tvp.IO.SafeTensorFile.Write(dir.File("model.safetensors"), visionOnly);
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(ClipFixture.Folder, "config.json"))))
+        {
+            var vision = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object>>(doc.RootElement.GetProperty("vision_config").GetRawText())!;
+            vision["model_type"] = "clip_vision_model";
+            File.WriteAllText(dir.File("config.json"), System.Text.Json.JsonSerializer.Serialize(vision));
+        }
+        using var tower = ClipLoader.LoadVision(dir.Path);
+        var expected = ClipFixture.Expected();
+        using var _ = no_grad();
+        ClipFixture.AssertClose(expected.Read("vision_last_hidden_state"), tower.forward(expected.Read("pixel_values")), 1e-4, "vision_last_hidden_state");
+        var e = Assert.Throws<InvalidDataException>(() => ClipLoader.Load(dir.Path));
+        Assert.Contains("clip_vision_model", e.Message);
+    }
 }

@@ -41,4 +41,24 @@ public class EncodeCommandTests(ITestOutputHelper output)
         Assert.Equal(2, rc);
         Assert.False(File.Exists(dir.File("o.safetensors")));
     }
+
+    [SharedFact]
+    public void EncodeImagesAppliesClipPreprocessing()
+    {
+        using var dir = new TempDir();
+        var images = new[] { SharedData.Path("data", "cifar10", "test", "cat", "0000.jpg"), SharedData.Path("data", "cifar10", "test", "ship", "0000.jpg") };
+        var outFile = dir.File("out.safetensors");
+        Assert.Equal(0, Tvp.Cli.Program.Main(new[] { "encode", "--model", ClipFixture.Folder, "--images", images[0], images[1], "--out", outFile }));
+        var got = new SafeTensorFile(outFile);
+        Assert.Equal(new[] { "image_embeds" }, got.Entries.Keys);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var model = Tvp.Models.Clip.ClipLoader.Load(ClipFixture.Folder);
+        // CIFAR images are 32x32 = the tiny model's size: preprocessing is just the CLIP normalisation.
+        var mean = tensor(Tvp.Models.ModelInfo.ClipMean).view(1, 3, 1, 1);
+        var std = tensor(Tvp.Models.ModelInfo.ClipStd).view(1, 3, 1, 1);
+        var px = (stack(images.Select(Tvp.Data.ImageDecoder.Load).ToArray()) - mean) / std;
+        var want = Tvp.Models.Clip.ClipModel.Normalize(model.ImageFeatures(px));
+        ClipFixture.AssertClose(want, got.Read("image_embeds"), 1e-5, "image_embeds of --images");
+    }
 }
