@@ -6,6 +6,7 @@ internal static class BuiltInFamilies
     public static IEnumerable<IModelFamily> Create()
     {
         // Families register here (one line each), e.g. `yield return new Classifiers.ClassifierFamily();`
+        yield return new Clip.ClipFamily();
         yield return new Llava.LlavaFamily();
     }
 }
