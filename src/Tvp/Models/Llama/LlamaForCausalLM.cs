@@ -39,9 +39,6 @@ internal sealed class LlamaForCausalLM : nn.Module
         return Logits(h).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Module-name → checkpoint-name candidates (tied checkpoints may omit <c>lm_head</c>).</summary>
-    internal static IEnumerable<string> CheckpointKeys(string moduleName, string prefix = "") => new[] { prefix + moduleName };
-
     /// <summary>Loads a <c>LlamaForCausalLM</c> folder (config.json + safetensors) onto a device.</summary>
     public static LlamaForCausalLM Load(string folder, Device? device = null)
     {
