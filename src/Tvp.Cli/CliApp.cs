@@ -15,6 +15,9 @@ public static class CliApp
         root.Subcommands.Add(TransferCommand.Create());
         root.Subcommands.Add(ApplyCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(EncodeCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 }

@@ -5,13 +5,13 @@ internal static class BuiltInFamilies
 {
     public static IEnumerable<IModelFamily> Create()
     {
-        // Families register here (one line each), e.g. `yield return new Classifiers.ClassifierFamily();`
         yield return new Classifiers.ClassifierFamily();
-        yield break;
+        yield return new Clip.ClipFamily();
+        yield return new Llava.LlavaFamily();
     }
 
     public static IEnumerable<IGuideFamily> CreateGuides()
     {
-        yield break;
+        yield return new Clip.ClipGuideFamily();
     }
 }
