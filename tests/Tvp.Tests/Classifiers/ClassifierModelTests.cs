@@ -116,4 +116,30 @@ public sealed class ClassifierModelTests
         using var _ = no_grad();
         Assert.Equal(new long[] { 2, featureSize }, model.ImageFeatures(pixels).shape);
     }
+
+    [Theory]
+    [InlineData(224, 3, 2, 0, 1)] // even size, stride 2: extra row/column bottom/right
+    [InlineData(7, 3, 2, 1, 1)]   // odd size, stride 2
+    [InlineData(112, 3, 1, 1, 1)] // stride 1 = symmetric 1
+    [InlineData(14, 1, 1, 0, 0)]  // 1x1
+    [InlineData(15, 1, 2, 0, 0)]
+    public void TfSamePaddingFollowsTheCardsFormula(long n, long k, long s, long before, long after)
+    {
+        Assert.Equal((before, after), ConvPadding.Amounts(PaddingRule.TfSame, n, k, s));
+        Assert.Equal((k / 2, k / 2), ConvPadding.Amounts(PaddingRule.Symmetric, n, k, s));
+    }
+
+    [SharedFact]
+    public void NetworksRunAtOddSizes()
+    {
+        foreach (var (name, size) in new[] { ("mobilenet_v1_0.25_128", 97), ("mobilenet_v2_1.0_224", 75), ("cifar10-resnet20", 27) })
+        {
+            using var model = Load(name);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var logits = model.Network.forward(Canvas(2, size, 6)); // bypasses the resize to the native size
+            Assert.Equal(new long[] { 2, model.Labels.Count }, logits.shape);
+            Assert.True(logits.isfinite().all().item<bool>());
+        }
+    }
 }
