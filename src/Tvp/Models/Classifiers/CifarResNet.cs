@@ -46,7 +46,7 @@ internal sealed class CifarResNet : ClassifierNetwork
     public override Tensor Features(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.relu(bn1.forward(conv1.forward(x)));
+        var y = bn1.forward(conv1.forward(x)).relu_();
         y = layer3.forward(layer2.forward(layer1.forward(y))); // [B, 64, H/4, W/4]
         return GlobalAveragePool(y).MoveToOuterDisposeScope();
     }
@@ -81,7 +81,7 @@ internal sealed class CifarBasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.relu(bn1.forward(conv1.forward(x)));
+        var y = bn1.forward(conv1.forward(x)).relu_();
         y = bn2.forward(conv2.forward(y));
         var shortcut = x;
         if (_optionA)
@@ -89,6 +89,6 @@ internal sealed class CifarBasicBlock : nn.Module<Tensor, Tensor>
             var even = x[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(0, null, 2), TensorIndex.Slice(0, null, 2)]; // [B, in, ceil(H/2), ceil(W/2)]
             shortcut = nn.functional.pad(even, new long[] { 0, 0, 0, 0, _padChannels, _padChannels }); // [B, planes, H', W']
         }
-        return nn.functional.relu(y + shortcut).MoveToOuterDisposeScope();
+        return y.add_(shortcut).relu_().MoveToOuterDisposeScope();
     }
 }

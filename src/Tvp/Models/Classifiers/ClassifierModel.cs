@@ -28,9 +28,11 @@ public sealed class ClassifierModel : ILabelledClassifier
     /// <summary>Loads the model a card describes onto <paramref name="device"/> (CPU when null), in eval mode.</summary>
     /// <exception cref="FileNotFoundException">The card or its weights are missing.</exception>
     /// <exception cref="InvalidDataException">A bad card, or weights that do not fit the architecture (all mismatches listed).</exception>
-    public static ClassifierModel Load(string cardPath, Device? device = null)
+    public static ClassifierModel Load(string cardPath, Device? device = null) => Load(ModelCard.Read(cardPath), device);
+
+    /// <summary>Loads the model of an already read (possibly edited) card.</summary>
+    internal static ClassifierModel Load(ModelCard card, Device? device = null)
     {
-        var card = ModelCard.Read(cardPath);
         device ??= CPU;
         var network = Build(card);
         try

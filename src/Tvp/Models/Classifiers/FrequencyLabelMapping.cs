@@ -25,11 +25,7 @@ internal static class FrequencyLabelMapping
             using var scope = NewDisposeScope();
             int n = Math.Min(batchSize, data.Count - start);
             var canvases = new Tensor[n];
-            for (int i = 0; i < n; i++)
-            {
-                using var image = data.LoadImage(start + i);
-                canvases[i] = toCanvas(image);
-            }
+            for (int i = 0; i < n; i++) canvases[i] = toCanvas(data.LoadImage(start + i)); // freed with the scope
             var batch = stack(canvases).to(model.Device); // [n, 3, h, w]
             var predicted = model.Logits(batch).argmax(1).cpu().data<long>().ToArray(); // [n]
             for (int i = 0; i < n; i++) counts[data.LabelOf(start + i), predicted[i]]++;

@@ -36,8 +36,8 @@ internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
     {
         var (top, bottom) = ConvPadding.Amounts(_rule, x.shape[2], _kernel, _stride);
         var (left, right) = ConvPadding.Amounts(_rule, x.shape[3], _kernel, _stride);
-        if (top == 0 && bottom == 0 && left == 0 && right == 0)
-            return nn.functional.conv2d(x, weight, bias, strides: new[] { _stride, _stride }, groups: _groups);
+        if (top == bottom && left == right) // symmetric: the convolution pads itself, no copy
+            return nn.functional.conv2d(x, weight, bias, strides: new[] { _stride, _stride }, padding: new[] { top, left }, groups: _groups);
         using var padded = nn.functional.pad(x, new[] { left, right, top, bottom }); // [B, C, H+top+bottom, W+left+right]
         return nn.functional.conv2d(padded, weight, bias, strides: new[] { _stride, _stride }, groups: _groups);
     }
