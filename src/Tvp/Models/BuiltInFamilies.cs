@@ -6,6 +6,6 @@ internal static class BuiltInFamilies
     public static IEnumerable<IModelFamily> Create()
     {
         // Families register here (one line each), e.g. `yield return new Classifiers.ClassifierFamily();`
-        yield break;
+        yield return new Onnx.OnnxFamily();
     }
 }
