@@ -20,6 +20,9 @@ internal sealed class OnnxTextEncoder : IDisposable
     /// <summary>Whether embeddings are L2-normalised.</summary>
     public bool Normalize { get; }
 
+    /// <summary>The imported graph.</summary>
+    public OnnxGraph Graph => _graph;
+
     /// <summary>The device the encoder runs on.</summary>
     public Device Device => _graph.Device;
 
