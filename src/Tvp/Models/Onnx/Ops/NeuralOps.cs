@@ -7,7 +7,7 @@ internal static class NeuralOps
 {
     public static void Register(IDictionary<string, OnnxOp> ops)
     {
-        ops["MatMul"] = n => new[] { matmul(n.Input(0), n.Input(1)) };
+        ops["MatMul"] = n => new[] { matmul(CheckedMatMul(n, n.Input(0), n.Input(1)), n.Input(1)) };
         ops["Gemm"] = Gemm;
         ops["Softmax"] = n => new[] { SoftmaxLike(n, (x, d) => x.softmax(d)) };
         ops["LogSoftmax"] = n => new[] { SoftmaxLike(n, (x, d) => x.log_softmax(d)) };
@@ -24,7 +24,7 @@ internal static class NeuralOps
         using var at = n.Int("transA", 0) != 0 ? a.t() : a.alias();
         using var bt = n.Int("transB", 0) != 0 ? b.t() : b.alias();
         float alpha = n.Float("alpha", 1f), beta = n.Float("beta", 1f);
-        var y = matmul(at, bt); // [M, N]
+        var y = matmul(CheckedMatMul(n, at, bt), bt); // [M, N]
         if (alpha != 1f) { var s = y * alpha; y.Dispose(); y = s; }
         if (n.OptionalInput(2) is { } c && beta != 0f)
         {
@@ -33,6 +33,26 @@ internal static class NeuralOps
             y = sum;
         }
         return new[] { y };
+    }
+
+    /// <summary>
+    /// Checks matmul operand shapes before libtorch sees them: in this build a failing shape check inside
+    /// mm is not turned into a .NET exception but aborts the process.
+    /// </summary>
+    private static Tensor CheckedMatMul(OnnxNodeContext n, Tensor a, Tensor b)
+    {
+        string Shapes() => $"[{string.Join(",", a.shape)}] × [{string.Join(",", b.shape)}]";
+        if (a.dim() == 0 || b.dim() == 0) throw n.Invalid($"cannot multiply scalars: {Shapes()}");
+        long ka = a.shape[^1], kb = b.dim() == 1 ? b.shape[0] : b.shape[^2];
+        if (ka != kb) throw n.Invalid($"matrix shapes do not match: {Shapes()}");
+        var ba = a.shape.SkipLast(2).ToArray();
+        var bb = b.shape.SkipLast(2).ToArray();
+        for (int i = 1; i <= Math.Min(ba.Length, bb.Length); i++)
+        {
+            long da = ba[^i], db = bb[^i];
+            if (da != db && da != 1 && db != 1) throw n.Invalid($"batch dims do not broadcast: {Shapes()}");
+        }
+        return a;
     }
 
     /// <summary>Softmax-like ops: along one axis (opset ≥ 13) or over the input coerced to 2-D at the axis (older opsets).</summary>
