@@ -12,7 +12,7 @@ namespace Tvp.Bench;
 /// forward+backward-to-pixels images/s at batch 1 and 16 on 224-px canvases (the guide's image path:
 /// normalise, vision tower, projection, L2-normalise), and the per-step cost of encoding the 10 CIFAR-10
 /// label texts that the text-feature cache saves.
-/// Usage: clip [--device cpu|cuda] [--iters N] [--tokenizer DIR] [--write DIR]
+/// Usage: clip [--device cpu|cuda] [--iters N] [--threads N] [--tokenizer DIR] [--write DIR]
 /// </summary>
 internal static class ClipBench
 {
@@ -24,6 +24,7 @@ internal static class ClipBench
         var device = torch.device(Arg("--device", "cpu"));
         int iters = int.Parse(Arg("--iters", "3"));
         var tokenizerFolder = Arg("--tokenizer", FindTokenizer());
+        if (Arg("--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));
         var config = ClipConfig.VitB32;
         if (Arg("--write", "") is { Length: > 0 } writeTo)
         {
@@ -43,14 +44,14 @@ internal static class ClipBench
         {
             using var scope = NewDisposeScope();
             var canvas = rand(batch, 3, 224, 224, device: device);
-            double fwd = Time(iters, () =>
+            var fwd = Time(iters, () =>
             {
                 using var s = NewDisposeScope();
                 using var _ = no_grad();
                 ClipModel.Normalize(model.ImageFeatures(ModelInput.Prepare(canvas, info))).cpu();
             });
             using var target = ClipModel.Normalize(randn(batch, config.ProjectionDim, device: device));
-            double bwd = Time(iters, () =>
+            var bwd = Time(iters, () =>
             {
                 using var s = NewDisposeScope();
                 var px = canvas.clone().requires_grad_(true);
@@ -58,11 +59,12 @@ internal static class ClipBench
                 (emb * target).sum().backward();
                 px.grad!.cpu();
             });
-            Console.WriteLine($"batch {batch,2}: forward {batch / fwd,8:F1} images/s ({fwd * 1000:F0} ms/step)   forward+backward-to-pixels {batch / bwd,8:F1} images/s ({bwd * 1000:F0} ms/step)");
+            Console.WriteLine($"batch {batch,2}: forward {batch / fwd.Wall,7:F1} images/s ({fwd.Wall * 1000:F0} ms wall, {fwd.Cpu * 1000:F0} ms CPU per step)" +
+                $"   forward+backward-to-pixels {batch / bwd.Wall,7:F1} images/s ({bwd.Wall * 1000:F0} ms wall, {bwd.Cpu * 1000:F0} ms CPU per step)");
         }
 
         using var cache = new ClipTextFeatureCache(model, tokenizer);
-        double uncached = Time(iters, () =>
+        var uncached = Time(iters, () =>
         {
             using var s = NewDisposeScope();
             using var _ = no_grad();
@@ -70,13 +72,14 @@ internal static class ClipBench
             ClipModel.Normalize(model.TextFeatures(ids)).cpu();
         });
         cache.Get(texts);
-        double cached = Time(iters, () => { using var s = NewDisposeScope(); cache.Get(texts).cpu(); });
-        Console.WriteLine($"10 label texts per step: encoding {uncached * 1000:F1} ms, cached {cached * 1000:F2} ms -> {(uncached - cached) * 1000:F1} ms saved per training step");
+        var cached = Time(iters, () => { using var s = NewDisposeScope(); cache.Get(texts).cpu(); });
+        Console.WriteLine($"10 label texts per step: encoding {uncached.Wall * 1000:F1} ms wall ({uncached.Cpu * 1000:F0} ms CPU), cached {cached.Wall * 1000:F2} ms" +
+            $" -> {(uncached.Wall - cached.Wall) * 1000:F1} ms saved per training step");
         return 0;
     }
 
-    /// <summary>Wall seconds per step (after one warm-up step); also prints the process CPU seconds per step, which stays meaningful on a shared machine.</summary>
-    private static double Time(int iters, Action step)
+    /// <summary>Wall and process-CPU seconds per step after one warm-up step (CPU time stays meaningful on a shared machine).</summary>
+    private static (double Wall, double Cpu) Time(int iters, Action step)
     {
         step(); // warm-up
         var proc = Process.GetCurrentProcess();
@@ -86,8 +89,7 @@ internal static class ClipBench
         double wall = sw.Elapsed.TotalSeconds / iters;
         proc.Refresh();
         double cpu = (proc.TotalProcessorTime - cpu0).TotalSeconds / iters;
-        Console.Write($"  [{wall * 1000:F0} ms wall, {cpu * 1000:F0} ms CPU per step] ");
-        return wall;
+        return (wall, cpu);
     }
 
     private static string FindTokenizer()

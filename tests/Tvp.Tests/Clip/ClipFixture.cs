@@ -20,9 +20,10 @@ internal static class ClipFixture
         return d.item<float>();
     }
 
-    public static void AssertClose(Tensor expected, Tensor actual, double atol, string what)
+    public static void AssertClose(Tensor expected, Tensor actual, double atol, string what, Action<string>? log = null)
     {
         var diff = MaxAbsDiff(actual, expected);
+        log?.Invoke($"{what}: max |diff| = {diff:g3}");
         Assert.True(diff <= atol, $"{what}: max |diff| = {diff:g3} > {atol:g3}");
     }
 }

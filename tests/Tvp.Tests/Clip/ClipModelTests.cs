@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Tvp.Tests.Clip;
 
-public class ClipModelTests
+public class ClipModelTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [SharedFact]
     public void MatchesTinyClipGoldens()
@@ -16,28 +16,28 @@ public class ClipModelTests
         var pixels = expected.Read("pixel_values");
         var ids = expected.Read("input_ids");
 
-        ClipFixture.AssertClose(expected.Read("text_eos_index"), model.Text.EosIndex(ids).to_type(ScalarType.Int64), 0, "text_eos_index");
+        ClipFixture.AssertClose(expected.Read("text_eos_index"), model.Text.EosIndex(ids).to_type(ScalarType.Int64), 0, "text_eos_index", output.WriteLine);
         var textLast = model.Text.forward(ids);
-        ClipFixture.AssertClose(expected.Read("text_last_hidden_state"), textLast, 1e-4, "text_last_hidden_state");
+        ClipFixture.AssertClose(expected.Read("text_last_hidden_state"), textLast, 1e-4, "text_last_hidden_state", output.WriteLine);
         var textStates = model.Text.HiddenStates(ids);
         var expectedTextStates = expected.Read("text_hidden_states");
         Assert.Equal(expectedTextStates.shape[0], textStates.Count);
         for (int i = 0; i < textStates.Count; i++)
-            ClipFixture.AssertClose(expectedTextStates[i], textStates[i], 1e-4, $"text_hidden_states[{i}]");
-        ClipFixture.AssertClose(expected.Read("text_pooler_output"), model.Text.Pooled(ids, textLast), 1e-4, "text_pooler_output");
+            ClipFixture.AssertClose(expectedTextStates[i], textStates[i], 1e-4, $"text_hidden_states[{i}]", output.WriteLine);
+        ClipFixture.AssertClose(expected.Read("text_pooler_output"), model.Text.Pooled(ids, textLast), 1e-4, "text_pooler_output", output.WriteLine);
 
         var imageFeatures = model.ImageFeatures(pixels);
         var textFeatures = model.TextFeatures(ids);
-        ClipFixture.AssertClose(expected.Read("image_features"), imageFeatures, 1e-4, "image_features");
-        ClipFixture.AssertClose(expected.Read("text_features"), textFeatures, 1e-4, "text_features");
+        ClipFixture.AssertClose(expected.Read("image_features"), imageFeatures, 1e-4, "image_features", output.WriteLine);
+        ClipFixture.AssertClose(expected.Read("text_features"), textFeatures, 1e-4, "text_features", output.WriteLine);
         var imageEmbeds = ClipModel.Normalize(imageFeatures);
         var textEmbeds = ClipModel.Normalize(textFeatures);
-        ClipFixture.AssertClose(expected.Read("image_embeds"), imageEmbeds, 1e-4, "image_embeds");
-        ClipFixture.AssertClose(expected.Read("text_embeds"), textEmbeds, 1e-4, "text_embeds");
+        ClipFixture.AssertClose(expected.Read("image_embeds"), imageEmbeds, 1e-4, "image_embeds", output.WriteLine);
+        ClipFixture.AssertClose(expected.Read("text_embeds"), textEmbeds, 1e-4, "text_embeds", output.WriteLine);
 
         Assert.Equal(Math.Exp(3.0), model.LogitScale, 4); // the weight, not the config's 2.6592
         var logits = imageEmbeds.matmul(textEmbeds.t()) * model.LogitScale;
-        ClipFixture.AssertClose(expected.Read("logits_per_image"), logits, 1e-4, "logits_per_image");
+        ClipFixture.AssertClose(expected.Read("logits_per_image"), logits, 1e-4, "logits_per_image", output.WriteLine);
     }
 
     [SharedFact]

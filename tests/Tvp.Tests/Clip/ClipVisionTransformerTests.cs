@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Tvp.Tests.Clip;
 
-public class ClipVisionTransformerTests
+public class ClipVisionTransformerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static ClipVisionTransformer LoadTiny()
     {
@@ -48,12 +48,12 @@ public class ClipVisionTransformerTests
         using var _ = no_grad();
         var pixels = expected.Read("pixel_values");
         var last = tower.forward(pixels);
-        ClipFixture.AssertClose(expected.Read("vision_last_hidden_state"), last, 1e-4, "vision_last_hidden_state");
+        ClipFixture.AssertClose(expected.Read("vision_last_hidden_state"), last, 1e-4, "vision_last_hidden_state", output.WriteLine);
         var states = tower.HiddenStates(pixels);
         var expectedStates = expected.Read("vision_hidden_states");
         Assert.Equal(expectedStates.shape[0], states.Count);
         for (int i = 0; i < states.Count; i++)
-            ClipFixture.AssertClose(expectedStates[i], states[i], 1e-4, $"vision_hidden_states[{i}]");
-        ClipFixture.AssertClose(expected.Read("vision_pooler_output"), tower.Pooled(last), 1e-4, "vision_pooler_output");
+            ClipFixture.AssertClose(expectedStates[i], states[i], 1e-4, $"vision_hidden_states[{i}]", output.WriteLine);
+        ClipFixture.AssertClose(expected.Read("vision_pooler_output"), tower.Pooled(last), 1e-4, "vision_pooler_output", output.WriteLine);
     }
 }
