@@ -10,6 +10,7 @@ public static class Program
     {
         // One line per benchmark, e.g. ["clip"] = ("CLIP forward/backward images/s", ClipBench.Run),
         ["clip"] = ("CLIP ViT-B/32 forward, forward+backward-to-pixels images/s; text-cache saving", ClipBench.Run),
+        ["write-checkpoint"] = ("write a random-weight checkpoint: write-checkpoint llava|clip-b32 DIR [--seed S] [--vision-seed V]", RandomCheckpoints.Run),
         ["llava"] = ("LLaVA train-step images/s, peak memory, KV-cached vs naive scoring (10/100 candidates)", LlavaBench.Run),
     };
 
