@@ -9,6 +9,7 @@ public static class Program
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Benches = new(StringComparer.OrdinalIgnoreCase)
     {
         // One line per benchmark, e.g. ["clip"] = ("CLIP forward/backward images/s", ClipBench.Run),
+        ["onnx"] = ("imported ONNX ResNet-18 forward vs ONNX Runtime (CPU)", OnnxBench.Run),
     };
 
     public static int Main(string[] args)
