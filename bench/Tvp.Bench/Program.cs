@@ -9,6 +9,8 @@ public static class Program
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Benches = new(StringComparer.OrdinalIgnoreCase)
     {
         // One line per benchmark, e.g. ["clip"] = ("CLIP forward/backward images/s", ClipBench.Run),
+        ["clip"] = ("CLIP ViT-B/32 forward, forward+backward-to-pixels images/s; text-cache saving", ClipBench.Run),
+        ["llava"] = ("LLaVA train-step images/s, peak memory, KV-cached vs naive scoring (10/100 candidates)", LlavaBench.Run),
         ["onnx"] = ("imported ONNX ResNet-18 forward vs ONNX Runtime (CPU)", OnnxBench.Run),
     };
 

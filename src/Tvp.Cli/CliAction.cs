@@ -14,7 +14,7 @@ internal static class CliAction
         {
             return body();
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException
                                      or ArgumentException or NotSupportedException or KeyNotFoundException
                                      or JsonException or FormatException or InvalidOperationException)
         {

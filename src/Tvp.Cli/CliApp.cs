@@ -10,7 +10,14 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("tvp — Transferable Visual Prompting: learn one pixel-space prompt on a source model, use it on many targets.");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(TransferCommand.Create());
+        root.Subcommands.Add(ApplyCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(EncodeCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 }

@@ -1,11 +1,18 @@
 namespace Tvp.Models;
 
-/// <summary>The families shipped with tvp, in the order the registry asks them. One line per family.</summary>
+/// <summary>The families shipped with tvp, in the order the registries ask them. One line per family.</summary>
 internal static class BuiltInFamilies
 {
     public static IEnumerable<IModelFamily> Create()
     {
-        // Families register here (one line each), e.g. `yield return new Classifiers.ClassifierFamily();`
+        yield return new Classifiers.ClassifierFamily();
+        yield return new Clip.ClipFamily();
+        yield return new Llava.LlavaFamily();
         yield return new Onnx.OnnxFamily();
+    }
+
+    public static IEnumerable<IGuideFamily> CreateGuides()
+    {
+        yield return new Clip.ClipGuideFamily();
     }
 }

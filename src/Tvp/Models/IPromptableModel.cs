@@ -23,6 +23,12 @@ public interface IPromptableModel : IDisposable
 
     /// <summary>Candidate scores [B,C] (log-likelihood-like; higher is better). Rows with fewer candidates are padded with -inf.</summary>
     Tensor Score(Tensor pixels, TaskBatch batch);
+
+    /// <summary>
+    /// Task loss and image features of the same prompted pixels. The default runs two passes; families that can
+    /// produce both from one forward pass override it (FCA training calls this every step).
+    /// </summary>
+    (Tensor Loss, Tensor Features) TaskLossWithFeatures(Tensor pixels, TaskBatch batch) => (TaskLoss(pixels, batch), ImageFeatures(pixels));
 }
 
 /// <summary>An independent image–text model for Task Semantics Enrichment (TSE).</summary>

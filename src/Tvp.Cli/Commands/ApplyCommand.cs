@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Spectre.Console;
+using Tvp.Data;
+using Tvp.Prompts;
+using static TorchSharp.torch;
+
+namespace Tvp.Cli.Commands;
+
+/// <summary><c>tvp apply</c>: write prompted images as PNG so any black-box model or API can use the prompt.</summary>
+internal static class ApplyCommand
+{
+    public static Command Create()
+    {
+        var prompt = new Option<string>("--prompt") { Description = "Prompt file (prompt.safetensors).", Required = true };
+        var images = new Option<string[]>("--images") { Description = "Image files.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => Array.Empty<string>() };
+        var data = new Option<string?>("--data") { Description = "A folder of images (searched recursively; the folder structure is kept)." };
+        var output = new Option<string>("--out") { Description = "Output folder for the PNGs.", Required = true };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
+        var cmd = new Command("apply", "Write prompted images (canvas + prompt, clamped to [0,1]) as PNG files.");
+        foreach (var opt in new Option[] { prompt, images, data, output, quiet }) cmd.Options.Add(opt);
+        cmd.SetAction(r => CliAction.Run(() =>
+        {
+            var (vp, meta) = PromptFile.Load(r.GetValue(prompt)!);
+            using var _ = vp;
+            var files = new List<(string Src, string Rel)>();
+            foreach (var f in r.GetValue(images)!) files.Add((f, Path.GetFileNameWithoutExtension(f) + ".png"));
+            if (r.GetValue(data) is { } dir)
+            {
+                if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--data {dir}: folder not found");
+                foreach (var f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                    if (ImageFolderDataset.ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                        files.Add((f, Path.ChangeExtension(Path.GetRelativePath(dir, f), ".png")));
+            }
+            if (files.Count == 0) throw new ArgumentException("no images: give --images FILES or --data DIR");
+            foreach (var (src, _) in files) if (!File.Exists(src)) throw new FileNotFoundException($"image not found: {src}", src);
+            var outDir = r.GetValue(output)!;
+            var pipeline = new CanvasPipeline(meta.CanvasSize, meta.ImageSize);
+            int done = 0;
+            foreach (var (src, rel) in files)
+            {
+                using var scope = NewDisposeScope();
+                var img = ImageDecoder.Load(src);
+                var canvas = pipeline.ToCanvas(new[] { img }, training: false);
+                Tensor prompted;
+                using (no_grad()) prompted = vp.Apply(canvas)[0];
+                var dst = Path.Combine(outDir, rel);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dst))!);
+                PromptFile.WritePng(dst, prompted);
+                done++;
+                if (!r.GetValue(quiet) && (done % 500 == 0 || done == files.Count)) Console.Error.WriteLine($"apply: {done}/{files.Count}");
+            }
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {files.Count} prompted image(s) ({meta.CanvasSize}×{meta.CanvasSize}) to {outDir}"));
+            return 0;
+        }));
+        return cmd;
+    }
+}

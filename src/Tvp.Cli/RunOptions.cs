@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Tvp.Training;
+
+namespace Tvp.Cli;
+
+/// <summary>The options shared by train / transfer / eval, mirroring METHOD.md, with the paper's defaults.</summary>
+internal sealed class RunOptions
+{
+    private static readonly TvpOptions D = new();
+
+    public Option<string> Data { get; } = new("--data") { Description = "Dataset root with train/ and test/ (one folder per class)." };
+    public Option<string> Source { get; } = new("--source") { Description = "Source model: registry name (tvp models), card .json, checkpoint folder or .onnx." };
+    public Option<string[]> Targets { get; } = new("--targets") { Description = "Target models evaluated with the prompt.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => Array.Empty<string>() };
+    public Option<string> LabelMap { get; } = new("--label-map") { Description = "Classifier label mapping: identity | frequency | FILE.", DefaultValueFactory = _ => D.LabelMap };
+    public Option<string?> Guide { get; } = new("--guide") { Description = "Image–text guide for TSE (a CLIP checkpoint folder in HF layout, or 'offline'). TSE is off without one." };
+    public Option<double> Lr { get; } = new("--lr") { Description = "Learning rate (normalised-gradient step).", DefaultValueFactory = _ => D.Lr };
+    public Option<double> Fca { get; } = new("--fca") { Description = "λ_fca, weight of Feature Consistency Alignment.", DefaultValueFactory = _ => D.Fca };
+    public Option<double> Tse { get; } = new("--tse") { Description = "λ_tse, weight of Task Semantics Enrichment.", DefaultValueFactory = _ => D.Tse };
+    public Option<string> FcaFeatures { get; } = new("--fca-features") { Description = "FCA on the model's own connector output or on a shared encoder: connector | encoder.", DefaultValueFactory = _ => D.FcaFeatures };
+    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "normalized (the paper's) | sgd | adam.", DefaultValueFactory = _ => D.Optimizer };
+    public Option<string> Schedule { get; } = new("--schedule") { Description = "cosine (per iteration) | constant.", DefaultValueFactory = _ => D.Schedule };
+    public Option<int> PromptSize { get; } = new("--prompt-size") { Description = "Prompt size p (border width or patch side).", DefaultValueFactory = _ => D.PromptSize };
+    public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Inner image size (default: canvas − 2p for padding, canvas for other shapes; 164 with the defaults)." };
+    public Option<int> CanvasSize { get; } = new("--canvas-size") { Description = "Canvas size.", DefaultValueFactory = _ => D.CanvasSize };
+    public Option<string> PromptShape { get; } = new("--prompt-shape") { Description = "padding | fixed-patch | random-patch | full.", DefaultValueFactory = _ => D.PromptShape };
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => D.Epochs };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.BatchSize };
+    public Option<int> EvalBatchSize { get; } = new("--eval-batch-size") { Description = "Evaluation batch size.", DefaultValueFactory = _ => D.EvalBatchSize };
+    public Option<int> Shots { get; } = new("--shots") { Description = "Few-shot: K training images per class (0 = all).", DefaultValueFactory = _ => 0 };
+    public Option<double> TrainFraction { get; } = new("--train-fraction") { Description = "Use this fraction of the training images per class (0 = all).", DefaultValueFactory = _ => 0 };
+    public Option<int> TrainLimit { get; } = new("--train-limit") { Description = "At most N training images (0 = all), stratified, without replacement.", DefaultValueFactory = _ => 0 };
+    public Option<int> TestLimit { get; } = new("--test-limit") { Description = "At most N test images (0 = all).", DefaultValueFactory = _ => 0 };
+    public Option<double> ValFraction { get; } = new("--val-fraction") { Description = "Fraction of training images held out for validation (prompt selection).", DefaultValueFactory = _ => D.ValidationFraction };
+    public Option<int> ValEvery { get; } = new("--val-every") { Description = "Validate every N steps (and at each epoch end).", DefaultValueFactory = _ => D.ValidateEvery };
+    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Checkpoint every N steps.", DefaultValueFactory = _ => D.CheckpointEvery };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed for sampling, augmentation and order.", DefaultValueFactory = _ => D.Seed };
+    public Option<string> Device { get; } = new("--device") { Description = "cpu | cuda | cuda:N.", DefaultValueFactory = _ => D.Device };
+    public Option<string?> Corruption { get; } = new("--corruption") { Description = "Corrupt the test images (robustness study), e.g. contrast, gaussian_noise." };
+    public Option<int> Severity { get; } = new("--severity") { Description = "Corruption severity 1–5.", DefaultValueFactory = _ => D.Severity };
+    public Option<string?> Out { get; } = new("--out") { Description = "Run folder (default runs/<time>-<source>)." };
+    public Option<bool> Resume { get; } = new("--resume") { Description = "Continue the run in --out from its last checkpoint, with its own options.json." };
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an existing run in --out." };
+    public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress output." };
+    public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object on stdout (for scripts)." };
+
+    public void AddTo(Command cmd, bool withTargets)
+    {
+        foreach (var o in new Option[] { Data, Source })
+            cmd.Options.Add(o);
+        if (withTargets) cmd.Options.Add(Targets);
+        foreach (var o in new Option[] { LabelMap, Guide, Lr, Fca, Tse, FcaFeatures, Optimizer, Schedule, PromptSize, ImageSize, CanvasSize,
+                     PromptShape, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValEvery,
+                     CheckpointEvery, Seed, Device, Corruption, Severity, Out, Resume, Overwrite, Quiet, Json })
+            cmd.Options.Add(o);
+    }
+
+    public TvpOptions Bind(ParseResult r)
+    {
+        var shape = r.GetValue(PromptShape)!;
+        int canvas = r.GetValue(CanvasSize), p = r.GetValue(PromptSize);
+        int image = r.GetValue(ImageSize) ?? (Prompts.PromptShapes.Parse(shape) == Prompts.PromptShape.Padding ? canvas - 2 * p : canvas);
+        return new TvpOptions
+        {
+            Data = r.GetValue(Data) ?? "",
+            Source = r.GetValue(Source) ?? "",
+            Targets = r.GetValue(Targets) ?? Array.Empty<string>(),
+            LabelMap = r.GetValue(LabelMap)!,
+            Guide = r.GetValue(Guide),
+            Lr = r.GetValue(Lr),
+            Fca = r.GetValue(Fca),
+            Tse = r.GetValue(Tse),
+            FcaFeatures = r.GetValue(FcaFeatures)!,
+            Optimizer = r.GetValue(Optimizer)!,
+            Schedule = r.GetValue(Schedule)!,
+            PromptSize = p,
+            ImageSize = image,
+            CanvasSize = canvas,
+            PromptShape = shape,
+            Epochs = r.GetValue(Epochs),
+            BatchSize = r.GetValue(BatchSize),
+            EvalBatchSize = r.GetValue(EvalBatchSize),
+            Shots = r.GetValue(Shots),
+            TrainFraction = r.GetValue(TrainFraction),
+            TrainLimit = r.GetValue(TrainLimit),
+            TestLimit = r.GetValue(TestLimit),
+            ValidationFraction = r.GetValue(ValFraction),
+            ValidateEvery = r.GetValue(ValEvery),
+            CheckpointEvery = r.GetValue(CheckpointEvery),
+            Seed = r.GetValue(Seed),
+            Device = r.GetValue(Device)!,
+            Corruption = r.GetValue(Corruption),
+            Severity = r.GetValue(Severity),
+        };
+    }
+}

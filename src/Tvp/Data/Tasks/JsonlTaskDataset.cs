@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Tvp.Models;
+using static TorchSharp.torch;
+
+namespace Tvp.Data.Tasks;
+
+/// <summary>
+/// A task file in JSON Lines: one <c>{"image": path, "question": text, "answer": text, "candidates": [..]}</c>
+/// per line (blank lines and lines starting with '#' are skipped; relative image paths are relative to the
+/// file). Covers yes/no questions (POPE, Hateful Memes style: candidates ["no","yes"]) and counting (CLEVR
+/// style). <see cref="Classes"/> is the union of all candidates in first-seen order, so a task whose rows
+/// share one candidate list is also an ordinary labelled dataset.
+/// </summary>
+public sealed class JsonlTaskDataset : IImageDataset
+{
+    private readonly List<TaskExample> _examples;
+    private readonly List<string> _classes = new();
+    private readonly Dictionary<string, int> _classIndex = new(StringComparer.Ordinal);
+
+    /// <summary>The task file.</summary>
+    public string Source { get; }
+
+    /// <summary>The examples, in file order.</summary>
+    public IReadOnlyList<TaskExample> Examples => _examples;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Classes => _classes;
+
+    /// <inheritdoc/>
+    public int Count => _examples.Count;
+
+    private JsonlTaskDataset(string source, List<TaskExample> examples)
+    {
+        Source = source;
+        _examples = examples;
+        foreach (var c in examples.SelectMany(e => e.Candidates.Append(e.Answer)))
+            if (_classIndex.TryAdd(c, _classes.Count)) _classes.Add(c);
+    }
+
+    /// <summary>Reads a task file; every problem names the file and line.</summary>
+    /// <exception cref="InvalidDataException">A line is not a task object, misses a field, or its answer is not among its candidates.</exception>
+    public static JsonlTaskDataset Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"task file not found: {path}", path);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var list = new List<TaskExample>();
+        int lineNo = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            string where = $"{path}:{lineNo}";
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
+            catch (JsonException e) { throw new InvalidDataException($"{where}: not a JSON object ({e.Message})", e); }
+            using (doc)
+            {
+                var r = doc.RootElement;
+                if (r.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: not a JSON object");
+                string Str(string name) => r.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.String or JsonValueKind.Number
+                    ? (v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText())
+                    : throw new InvalidDataException($"{where}: missing \"{name}\"");
+                var image = Str("image");
+                var candidates = r.TryGetProperty("candidates", out var c) && c.ValueKind == JsonValueKind.Array
+                    ? c.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToArray()
+                    : Array.Empty<string>();
+                var answer = Str("answer");
+                if (candidates.Length > 0 && !candidates.Contains(answer))
+                    throw new InvalidDataException($"{where}: answer \"{answer}\" is not one of the candidates [{string.Join(", ", candidates)}]");
+                list.Add(new TaskExample(Path.IsPathRooted(image) ? image : Path.Combine(dir, image), Str("question"), answer, candidates));
+            }
+        }
+        if (list.Count == 0) throw new InvalidDataException($"{path}: no task examples");
+        return new JsonlTaskDataset(path, list);
+    }
+
+    /// <inheritdoc/>
+    public int LabelOf(int index) => _classIndex[_examples[index].Answer];
+
+    /// <inheritdoc/>
+    public Tensor LoadImage(int index) => ImageDecoder.Load(_examples[index].Image);
+
+    /// <inheritdoc/>
+    public string Describe(int index) => $"{Source}:{index} ({_examples[index].Image})";
+
+    /// <summary>The text side of a batch of examples: each row's question, candidates and right answer.</summary>
+    /// <exception cref="InvalidOperationException">An example has no candidates (open answers are scored by generation).</exception>
+    public TaskBatch Batch(IReadOnlyList<int> indices)
+    {
+        var rows = indices.Select(i => _examples[i]).ToArray();
+        if (rows.FirstOrDefault(r => r.Candidates.Count == 0) is { } open)
+            throw new InvalidOperationException($"{Source}: \"{open.Question}\" has no candidates; score it by generation");
+        return new TaskBatch(rows.Select(r => r.Question).ToArray(),
+            rows.Select(r => r.Candidates).ToArray(),
+            rows.Select(r => r.Candidates.ToList().IndexOf(r.Answer)).ToArray());
+    }
+}

@@ -1,0 +1,198 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Tvp.IO.Tokenizers;
+
+/// <summary>
+/// The CLIP tokenizer as HF's <c>tokenizer.json</c> defines it (CLIPTokenizerFast): NFC, whitespace runs
+/// collapsed to one space, lower-casing; special tokens matched in the text; the CLIP split regex; byte-level
+/// BPE with <c>&lt;/w&gt;</c> word ends; <c>&lt;|startoftext|&gt;</c> … <c>&lt;|endoftext|&gt;</c> around it.
+/// Loads <c>tokenizer.json</c>, or <c>vocab.json</c> + <c>merges.txt</c>.
+/// </summary>
+internal sealed class ClipTokenizer
+{
+    /// <summary>CLIP's context length.</summary>
+    public const int ContextLength = 77;
+
+    private static readonly Regex Whitespace = new(@"\s+", RegexOptions.Compiled);
+    private static readonly Regex Pieces = new(@"'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+", RegexOptions.Compiled);
+
+    private readonly ClipBpe _bpe;
+    private readonly Dictionary<string, int> _vocab;
+    private readonly string[] _idToToken;
+    private readonly Dictionary<string, int> _special;
+    private readonly Regex? _specialSplit;
+
+    /// <summary>Id of <c>&lt;|startoftext|&gt;</c>.</summary>
+    public int BosId { get; }
+
+    /// <summary>Id of <c>&lt;|endoftext|&gt;</c> (also CLIP's pad token in HF).</summary>
+    public int EosId { get; }
+
+    /// <summary>Number of tokens in the vocabulary (including special tokens).</summary>
+    public int VocabSize => _idToToken.Length;
+
+    /// <summary>Where the tokenizer was loaded from.</summary>
+    public string Source { get; }
+
+    private ClipTokenizer(string source, Dictionary<string, int> vocab, List<(string, string)> merges, Dictionary<string, int> special, string bos, string eos)
+    {
+        Source = source;
+        _vocab = vocab;
+        foreach (var (tok, id) in special) _vocab.TryAdd(tok, id);
+        _special = special;
+        BosId = _vocab.TryGetValue(bos, out var b) ? b : throw new InvalidDataException($"{source}: start token '{bos}' is not in the vocabulary");
+        EosId = _vocab.TryGetValue(eos, out var e) ? e : throw new InvalidDataException($"{source}: end token '{eos}' is not in the vocabulary");
+        int size = _vocab.Values.Max() + 1;
+        _idToToken = new string[size];
+        foreach (var (tok, id) in _vocab) _idToToken[id] = tok;
+        _bpe = new ClipBpe(_vocab, merges, EosId);
+        if (special.Count > 0)
+            _specialSplit = new Regex("(" + string.Join("|", special.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)) + ")", RegexOptions.Compiled);
+    }
+
+    /// <summary>Loads from a checkpoint folder: <c>tokenizer.json</c> if present, else <c>vocab.json</c> + <c>merges.txt</c>.</summary>
+    /// <exception cref="FileNotFoundException">Neither is there.</exception>
+    public static ClipTokenizer FromFolder(string folder)
+    {
+        var json = Path.Combine(folder, "tokenizer.json");
+        if (File.Exists(json)) return FromTokenizerJson(json);
+        var vocab = Path.Combine(folder, "vocab.json");
+        var merges = Path.Combine(folder, "merges.txt");
+        if (File.Exists(vocab) && File.Exists(merges)) return FromVocabAndMerges(vocab, merges);
+        throw new FileNotFoundException($"{folder}: no CLIP tokenizer (tokenizer.json, or vocab.json + merges.txt)", json);
+    }
+
+    /// <summary>Loads an HF <c>tokenizer.json</c> (BPE model with <c>&lt;/w&gt;</c> end-of-word suffix).</summary>
+    public static ClipTokenizer FromTokenizerJson(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var root = doc.RootElement;
+            var model = root.GetProperty("model");
+            if (model.TryGetProperty("type", out var type) && type.GetString() != "BPE")
+                throw new InvalidDataException($"{path}: model type '{type.GetString()}' is not BPE");
+            if (model.TryGetProperty("end_of_word_suffix", out var suffix) && suffix.ValueKind == JsonValueKind.String && suffix.GetString() != ClipBpe.EndOfWord)
+                throw new InvalidDataException($"{path}: end_of_word_suffix '{suffix.GetString()}' is not CLIP's '</w>'");
+            var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var p in model.GetProperty("vocab").EnumerateObject()) vocab[p.Name] = p.Value.GetInt32();
+            var merges = new List<(string, string)>();
+            int line = 0;
+            foreach (var m in model.GetProperty("merges").EnumerateArray())
+            {
+                line++;
+                if (m.ValueKind == JsonValueKind.Array) merges.Add((m[0].GetString()!, m[1].GetString()!));
+                else merges.Add(SplitMerge(m.GetString()!, path, line));
+            }
+            var special = new Dictionary<string, int>(StringComparer.Ordinal);
+            if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array)
+                foreach (var t in added.EnumerateArray())
+                    special[t.GetProperty("content").GetString()!] = t.GetProperty("id").GetInt32();
+            string bos = "<|startoftext|>", eos = "<|endoftext|>";
+            if (root.TryGetProperty("post_processor", out var pp) && pp.ValueKind == JsonValueKind.Object)
+            {
+                if (pp.TryGetProperty("cls", out var cls) && cls.ValueKind == JsonValueKind.Array) bos = cls[0].GetString()!;
+                if (pp.TryGetProperty("sep", out var sep) && sep.ValueKind == JsonValueKind.Array) eos = sep[0].GetString()!;
+            }
+            return new ClipTokenizer(path, vocab, merges, special, bos, eos);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException($"{path}: not a CLIP tokenizer.json ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Loads the slow-tokenizer files: <c>vocab.json</c> and <c>merges.txt</c> (<c>#version</c> header allowed).</summary>
+    public static ClipTokenizer FromVocabAndMerges(string vocabPath, string mergesPath)
+    {
+        Dictionary<string, int> vocab;
+        try
+        {
+            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabPath))
+                ?? throw new InvalidDataException($"{vocabPath}: empty vocabulary");
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{vocabPath}: not a vocabulary JSON object ({e.Message})", e); }
+        var merges = new List<(string, string)>();
+        int line = 0;
+        foreach (var raw in File.ReadLines(mergesPath))
+        {
+            line++;
+            if (line == 1 && raw.StartsWith("#version", StringComparison.Ordinal)) continue;
+            if (raw.Length == 0) continue;
+            merges.Add(SplitMerge(raw, mergesPath, line));
+        }
+        var special = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var s in new[] { "<|startoftext|>", "<|endoftext|>" })
+            if (vocab.TryGetValue(s, out var id)) special[s] = id;
+        return new ClipTokenizer(vocabPath, new Dictionary<string, int>(vocab, StringComparer.Ordinal), merges, special, "<|startoftext|>", "<|endoftext|>");
+    }
+
+    private static (string, string) SplitMerge(string s, string path, int line)
+    {
+        int sp = s.IndexOf(' ');
+        if (sp <= 0 || sp == s.Length - 1) throw new InvalidDataException($"{path}: merge {line} '{s}' is not 'left right'");
+        return (s[..sp], s[(sp + 1)..]);
+    }
+
+    /// <summary>
+    /// HF normaliser: NFC, whitespace runs → one space, lower-case (char by char). NFC comes from a library
+    /// because the build runs with invariant globalization, where <see cref="string.Normalize()"/> is a no-op.
+    /// </summary>
+    public static string Normalize(string text)
+    {
+        var nfc = text.All(char.IsAscii) ? text : ADRaffy.ENSNormalize.ENSNormalize.NF.NFC(text);
+        return Whitespace.Replace(nfc, " ").ToLowerInvariant();
+    }
+
+    /// <summary>Ids of <paramref name="text"/> with start and end tokens, neither truncated nor padded.</summary>
+    public int[] Encode(string text)
+    {
+        var ids = new List<int> { BosId };
+        var normalized = Normalize(text);
+        var segments = _specialSplit is null ? new[] { normalized } : _specialSplit.Split(normalized);
+        foreach (var segment in segments)
+        {
+            if (segment.Length == 0) continue;
+            if (_special.TryGetValue(segment, out var sid)) { ids.Add(sid); continue; }
+            foreach (Match m in Pieces.Matches(segment)) ids.AddRange(_bpe.Encode(m.Value));
+        }
+        ids.Add(EosId);
+        return ids.ToArray();
+    }
+
+    /// <summary>
+    /// Ids truncated to <paramref name="contextLength"/> the way CLIP does it: the first ids are kept and the
+    /// last kept position becomes the end token.
+    /// </summary>
+    public int[] EncodeTruncated(string text, int contextLength = ContextLength)
+    {
+        var ids = Encode(text);
+        if (ids.Length <= contextLength) return ids;
+        var cut = ids[..contextLength];
+        cut[^1] = EosId;
+        return cut;
+    }
+
+    /// <summary>
+    /// A batch [N, L] of truncated ids, right-padded with <paramref name="padId"/> (default: the end token,
+    /// as HF pads). L = <paramref name="padTo"/> when given, else the longest row.
+    /// </summary>
+    public long[,] EncodeBatch(IReadOnlyList<string> texts, int? padTo = null, int? padId = null, int contextLength = ContextLength)
+    {
+        var rows = texts.Select(t => EncodeTruncated(t, contextLength)).ToArray();
+        int len = padTo ?? (rows.Length == 0 ? 0 : rows.Max(r => r.Length));
+        var result = new long[rows.Length, len];
+        int pad = padId ?? EosId;
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < len; j++)
+                result[i, j] = j < rows[i].Length ? rows[i][j] : pad;
+        return result;
+    }
+
+    /// <summary>Token strings of ids (byte-level form, with <c>&lt;/w&gt;</c>).</summary>
+    public string[] Tokens(IEnumerable<int> ids) => ids.Select(id => id >= 0 && id < _idToToken.Length ? _idToToken[id] ?? "" : "").ToArray();
+
+    /// <summary>Text of ids without special tokens (HF CLIPTokenizerFast.decode with skip_special_tokens).</summary>
+    public string Decode(IEnumerable<int> ids) => ClipBpe.Decode(Tokens(ids.Where(id => !_special.ContainsValue(id))));
+}

@@ -1,0 +1,93 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tvp.Models.Classifiers;
+
+/// <summary>
+/// MobileNetV2 (Sandler et al. 2018) with torchvision's module layout and state-dict names
+/// (<c>features.N...</c>, <c>classifier.1</c>). Convolutions carry no bias; each BatchNorm slot holds
+/// the folded bias (weight 1, mean 0, var 1−eps) and runs in eval mode with eps 1e-5.
+/// </summary>
+internal sealed class MobileNetV2 : ClassifierNetwork
+{
+    private readonly Sequential features;
+    private readonly Sequential classifier;
+
+    public MobileNetV2(MobileNetV2Spec spec, int numClasses, PaddingRule padding) : base(nameof(MobileNetV2))
+    {
+        double alpha = spec.WidthMultiplier;
+        long inChannels = MakeDivisible(32 * alpha);
+        long lastChannels = MakeDivisible(1280 * Math.Max(1.0, alpha));
+        var list = new List<(string, nn.Module<Tensor, Tensor>)> { ("0", ConvBnReLU6(3, inChannels, 3, 2, 1, padding)) };
+        foreach (var (t, c, n, s) in spec.InvertedResidualSetting)
+        {
+            long outChannels = MakeDivisible(c * alpha);
+            for (int i = 0; i < n; i++)
+            {
+                list.Add((list.Count.ToString(), new InvertedResidual(inChannels, outChannels, i == 0 ? s : 1, t, padding)));
+                inChannels = outChannels;
+            }
+        }
+        list.Add((list.Count.ToString(), ConvBnReLU6(inChannels, lastChannels, 1, 1, 1, padding)));
+        features = nn.Sequential(list);
+        classifier = nn.Sequential(("0", nn.Dropout(0.2)), ("1", nn.Linear(lastChannels, numClasses)));
+        FeatureSize = lastChannels;
+        RegisterComponents();
+    }
+
+    public override long FeatureSize { get; }
+
+    public override Tensor Features(Tensor x)
+    {
+        using var y = features.forward(x); // [B, 1280, H/32, W/32]
+        return GlobalAveragePool(y);
+    }
+
+    public override Tensor Classify(Tensor f) => classifier.forward(f);
+
+    /// <summary>torchvision's _make_divisible(v, 8): round to a multiple of 8, never more than 10% below v.</summary>
+    internal static long MakeDivisible(double v, long divisor = 8)
+    {
+        long result = Math.Max(divisor, (long)(v + divisor / 2.0) / divisor * divisor);
+        if (result < 0.9 * v) result += divisor;
+        return result;
+    }
+
+    /// <summary>torchvision Conv2dNormActivation: <c>0</c> conv (no bias), <c>1</c> BatchNorm, <c>2</c> ReLU6.</summary>
+    internal static Sequential ConvBnReLU6(long inChannels, long outChannels, long kernel, long stride, long groups, PaddingRule padding) =>
+        nn.Sequential(
+            ("0", new PaddedConv2d(inChannels, outChannels, kernel, stride, padding, groups)),
+            ("1", nn.BatchNorm2d(outChannels, eps: 1e-5)),
+            ("2", nn.ReLU6()));
+}
+
+/// <summary>
+/// torchvision InvertedResidual: <c>conv</c> = [expansion 1×1 (when t ≠ 1)], depthwise 3×3, projection 1×1
+/// + BatchNorm (linear bottleneck); the input is added back when stride is 1 and the width is unchanged.
+/// </summary>
+internal sealed class InvertedResidual : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential conv;
+    private readonly bool _residual;
+
+    public InvertedResidual(long inChannels, long outChannels, long stride, int expandRatio, PaddingRule padding) : base(nameof(InvertedResidual))
+    {
+        long hidden = (long)Math.Round(inChannels * (double)expandRatio);
+        _residual = stride == 1 && inChannels == outChannels;
+        var list = new List<(string, nn.Module<Tensor, Tensor>)>();
+        if (expandRatio != 1) list.Add(("0", MobileNetV2.ConvBnReLU6(inChannels, hidden, 1, 1, 1, padding)));
+        list.Add((list.Count.ToString(), MobileNetV2.ConvBnReLU6(hidden, hidden, 3, stride, hidden, padding)));
+        list.Add((list.Count.ToString(), new PaddedConv2d(hidden, outChannels, 1, 1, padding)));
+        list.Add((list.Count.ToString(), nn.BatchNorm2d(outChannels, eps: 1e-5)));
+        conv = nn.Sequential(list);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (!_residual) return conv.forward(x);
+        using var y = conv.forward(x);
+        return x + y;
+    }
+}

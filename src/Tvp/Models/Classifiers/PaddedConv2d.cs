@@ -1,0 +1,44 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tvp.Models.Classifiers;
+
+/// <summary>
+/// A 2-D convolution (optionally grouped / depthwise) whose zero padding follows a <see cref="PaddingRule"/>,
+/// computed from the input's actual height and width on every forward, so the network also runs at sizes
+/// other than its native one. State-dict names: <c>weight</c> [out, in/groups, k, k] and, with a bias, <c>bias</c> [out].
+/// </summary>
+internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+    private readonly long _kernel, _stride, _groups;
+    private readonly PaddingRule _rule;
+
+    public PaddedConv2d(long inChannels, long outChannels, long kernel, long stride, PaddingRule rule,
+        long groups = 1, bool hasBias = false) : base(nameof(PaddedConv2d))
+    {
+        _kernel = kernel; _stride = stride; _groups = groups; _rule = rule;
+        weight = new Parameter(empty(outChannels, inChannels / groups, kernel, kernel));
+        register_parameter("weight", weight);
+        if (hasBias)
+        {
+            bias = new Parameter(zeros(outChannels));
+            register_parameter("bias", bias);
+        }
+    }
+
+    /// <summary>Output channels.</summary>
+    public long OutChannels => weight.shape[0];
+
+    public override Tensor forward(Tensor x)
+    {
+        var (top, bottom) = ConvPadding.Amounts(_rule, x.shape[2], _kernel, _stride);
+        var (left, right) = ConvPadding.Amounts(_rule, x.shape[3], _kernel, _stride);
+        if (top == bottom && left == right) // symmetric: the convolution pads itself, no copy
+            return nn.functional.conv2d(x, weight, bias, strides: new[] { _stride, _stride }, padding: new[] { top, left }, groups: _groups);
+        using var padded = nn.functional.pad(x, new[] { left, right, top, bottom }); // [B, C, H+top+bottom, W+left+right]
+        return nn.functional.conv2d(padded, weight, bias, strides: new[] { _stride, _stride }, groups: _groups);
+    }
+}

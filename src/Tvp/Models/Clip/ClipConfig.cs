@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace Tvp.Models.Clip;
+
+/// <summary>HF <c>CLIPConfig</c>: both towers, the shared projection size and the logit scale's initial value.</summary>
+internal sealed record ClipConfig(ClipTextConfig Text, ClipVisionConfig Vision, int ProjectionDim = 512, double LogitScaleInitValue = 2.6592)
+{
+    /// <summary>Reads a <c>model_type: clip</c> config.json root (missing sub-configs take HF's defaults).</summary>
+    public static ClipConfig FromJson(JsonElement root)
+    {
+        var text = ClipJson.Object(root, "text_config") is { } t ? ClipTextConfig.FromJson(t) : new ClipTextConfig();
+        var vision = ClipJson.Object(root, "vision_config") is { } v ? ClipVisionConfig.FromJson(v) : new ClipVisionConfig();
+        return new ClipConfig(text, vision,
+            ClipJson.Int(root, "projection_dim", 512),
+            ClipJson.Double(root, "logit_scale_init_value", 2.6592));
+    }
+
+    /// <summary>The HF config.json content.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["architectures"] = new[] { "CLIPModel" },
+        ["model_type"] = "clip",
+        ["projection_dim"] = ProjectionDim,
+        ["logit_scale_init_value"] = LogitScaleInitValue,
+        ["torch_dtype"] = "float32",
+        ["text_config"] = Text.ToJson(),
+        ["vision_config"] = Vision.ToJson(),
+    }, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The sizes of openai/clip-vit-base-patch32 (ViT-B/32 vision, 12-layer 512-wide text tower).</summary>
+    public static ClipConfig VitB32 => new(
+        new ClipTextConfig(BosTokenId: 49406, EosTokenId: 49407),
+        new ClipVisionConfig());
+}

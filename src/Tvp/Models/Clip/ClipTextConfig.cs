@@ -1,0 +1,69 @@
+using System.Text.Json;
+
+namespace Tvp.Models.Clip;
+
+/// <summary>
+/// HF <c>CLIPTextConfig</c>: the text tower's sizes and special ids. Missing fields take HF's defaults.
+/// Real openai checkpoints store the legacy <c>eos_token_id</c> 2, which means "pool at argmax(input_ids)".
+/// </summary>
+internal sealed record ClipTextConfig(
+    int VocabSize = 49408,
+    int HiddenSize = 512,
+    int IntermediateSize = 2048,
+    int NumHiddenLayers = 12,
+    int NumAttentionHeads = 8,
+    int MaxPositionEmbeddings = 77,
+    string HiddenAct = "quick_gelu",
+    double LayerNormEps = 1e-5,
+    int ProjectionDim = 512,
+    int PadTokenId = 1,
+    int BosTokenId = 49406,
+    int EosTokenId = 49407)
+{
+    /// <summary>Reads a <c>text_config</c> object.</summary>
+    public static ClipTextConfig FromJson(JsonElement e)
+    {
+        var d = new ClipTextConfig();
+        var c = new ClipTextConfig(
+            VocabSize: ClipJson.Int(e, "vocab_size", d.VocabSize),
+            HiddenSize: ClipJson.Int(e, "hidden_size", d.HiddenSize),
+            IntermediateSize: ClipJson.Int(e, "intermediate_size", d.IntermediateSize),
+            NumHiddenLayers: ClipJson.Int(e, "num_hidden_layers", d.NumHiddenLayers),
+            NumAttentionHeads: ClipJson.Int(e, "num_attention_heads", d.NumAttentionHeads),
+            MaxPositionEmbeddings: ClipJson.Int(e, "max_position_embeddings", d.MaxPositionEmbeddings),
+            HiddenAct: ClipJson.String(e, "hidden_act", d.HiddenAct),
+            LayerNormEps: ClipJson.Double(e, "layer_norm_eps", d.LayerNormEps),
+            ProjectionDim: ClipJson.Int(e, "projection_dim", d.ProjectionDim),
+            PadTokenId: ClipJson.Int(e, "pad_token_id", d.PadTokenId),
+            BosTokenId: ClipJson.Int(e, "bos_token_id", d.BosTokenId),
+            EosTokenId: ClipJson.Int(e, "eos_token_id", d.EosTokenId));
+        c.Validate();
+        return c;
+    }
+
+    /// <summary>Throws when the sizes are inconsistent.</summary>
+    public void Validate()
+    {
+        if (HiddenSize % NumAttentionHeads != 0)
+            throw new InvalidDataException($"text_config: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}");
+        ClipActivation.Check(HiddenAct, "text_config");
+    }
+
+    /// <summary>The HF JSON object for this config.</summary>
+    public Dictionary<string, object> ToJson() => new()
+    {
+        ["vocab_size"] = VocabSize,
+        ["hidden_size"] = HiddenSize,
+        ["intermediate_size"] = IntermediateSize,
+        ["num_hidden_layers"] = NumHiddenLayers,
+        ["num_attention_heads"] = NumAttentionHeads,
+        ["max_position_embeddings"] = MaxPositionEmbeddings,
+        ["hidden_act"] = HiddenAct,
+        ["layer_norm_eps"] = LayerNormEps,
+        ["projection_dim"] = ProjectionDim,
+        ["pad_token_id"] = PadTokenId,
+        ["bos_token_id"] = BosTokenId,
+        ["eos_token_id"] = EosTokenId,
+        ["model_type"] = "clip_text_model",
+    };
+}

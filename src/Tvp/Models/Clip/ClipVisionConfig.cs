@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace Tvp.Models.Clip;
+
+/// <summary>
+/// HF <c>CLIPVisionConfig</c>: the vision tower's sizes. Missing fields take HF's defaults (ViT-B/32).
+/// </summary>
+internal sealed record ClipVisionConfig(
+    int HiddenSize = 768,
+    int IntermediateSize = 3072,
+    int NumHiddenLayers = 12,
+    int NumAttentionHeads = 12,
+    int ImageSize = 224,
+    int PatchSize = 32,
+    int NumChannels = 3,
+    string HiddenAct = "quick_gelu",
+    double LayerNormEps = 1e-5,
+    int ProjectionDim = 512)
+{
+    /// <summary>Patches per side.</summary>
+    public int PatchesPerSide => ImageSize / PatchSize;
+
+    /// <summary>Number of patches P (the sequence is 1 + P tokens long).</summary>
+    public int NumPatches => PatchesPerSide * PatchesPerSide;
+
+    /// <summary>Reads a <c>vision_config</c> object (or a <c>clip_vision_model</c> config.json root).</summary>
+    public static ClipVisionConfig FromJson(JsonElement e)
+    {
+        var d = new ClipVisionConfig();
+        var c = new ClipVisionConfig(
+            HiddenSize: ClipJson.Int(e, "hidden_size", d.HiddenSize),
+            IntermediateSize: ClipJson.Int(e, "intermediate_size", d.IntermediateSize),
+            NumHiddenLayers: ClipJson.Int(e, "num_hidden_layers", d.NumHiddenLayers),
+            NumAttentionHeads: ClipJson.Int(e, "num_attention_heads", d.NumAttentionHeads),
+            ImageSize: ClipJson.Int(e, "image_size", d.ImageSize),
+            PatchSize: ClipJson.Int(e, "patch_size", d.PatchSize),
+            NumChannels: ClipJson.Int(e, "num_channels", d.NumChannels),
+            HiddenAct: ClipJson.String(e, "hidden_act", d.HiddenAct),
+            LayerNormEps: ClipJson.Double(e, "layer_norm_eps", d.LayerNormEps),
+            ProjectionDim: ClipJson.Int(e, "projection_dim", d.ProjectionDim));
+        c.Validate();
+        return c;
+    }
+
+    /// <summary>Throws when the sizes are inconsistent.</summary>
+    public void Validate()
+    {
+        if (HiddenSize % NumAttentionHeads != 0)
+            throw new InvalidDataException($"vision_config: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}");
+        if (ImageSize % PatchSize != 0)
+            throw new InvalidDataException($"vision_config: image_size {ImageSize} is not divisible by patch_size {PatchSize}");
+        ClipActivation.Check(HiddenAct, "vision_config");
+    }
+
+    /// <summary>The HF JSON object for this config.</summary>
+    public Dictionary<string, object> ToJson() => new()
+    {
+        ["hidden_size"] = HiddenSize,
+        ["intermediate_size"] = IntermediateSize,
+        ["num_hidden_layers"] = NumHiddenLayers,
+        ["num_attention_heads"] = NumAttentionHeads,
+        ["image_size"] = ImageSize,
+        ["patch_size"] = PatchSize,
+        ["num_channels"] = NumChannels,
+        ["hidden_act"] = HiddenAct,
+        ["layer_norm_eps"] = LayerNormEps,
+        ["projection_dim"] = ProjectionDim,
+        ["model_type"] = "clip_vision_model",
+    };
+}

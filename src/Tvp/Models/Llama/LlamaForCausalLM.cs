@@ -1,0 +1,66 @@
+using TorchSharp;
+using System.Text.Json;
+using TorchSharp.Modules;
+using Tvp.IO;
+using static TorchSharp.torch;
+
+namespace Tvp.Models.Llama;
+
+/// <summary>
+/// HF <c>LlamaForCausalLM</c>: the decoder (<c>model.*</c>) and the output head (<c>lm_head</c>, or the
+/// token embedding when the embeddings are tied). Loads single or sharded safetensors checkpoints.
+/// </summary>
+internal sealed class LlamaForCausalLM : nn.Module
+{
+    private readonly LlamaModel model;
+    private readonly Linear? lm_head;
+
+    public LlamaConfig Config { get; }
+
+    public LlamaModel Decoder => model;
+
+    public LlamaForCausalLM(LlamaConfig c) : base(nameof(LlamaForCausalLM))
+    {
+        Config = c;
+        model = new LlamaModel(c);
+        if (!c.TieWordEmbeddings) lm_head = nn.Linear(c.HiddenSize, c.VocabSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    /// <summary>Vocabulary logits for hidden states [..., D].</summary>
+    public Tensor Logits(Tensor hidden) =>
+        lm_head is not null ? lm_head.forward(hidden) : nn.functional.linear(hidden, model.EmbeddingWeight);
+
+    /// <summary>Logits [N,T,V] for token ids [N,T] (optional key mask [N,T] bool).</summary>
+    public Tensor Forward(Tensor ids, Tensor? mask = null)
+    {
+        using var scope = NewDisposeScope();
+        var (h, _) = model.Forward(model.Embed(ids), mask);
+        return Logits(h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Loads a <c>LlamaForCausalLM</c> folder (config.json + safetensors) onto a device.</summary>
+    public static LlamaForCausalLM Load(string folder, Device? device = null)
+    {
+        var config = LlamaConfig.Load(folder);
+        var ck = Checkpoint.Open(folder);
+        var m = new LlamaForCausalLM(config);
+        StateDictLoader.Load(m, ck);
+        m.eval();
+        if (device is not null) m.to(device);
+        return m;
+    }
+
+    /// <summary>True when the folder's config.json says model_type llama.</summary>
+    internal static bool IsLlamaFolder(string folder)
+    {
+        var p = Path.Combine(folder, "config.json");
+        if (!File.Exists(p)) return false;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(p));
+            return doc.RootElement.TryGetProperty("model_type", out var t) && t.GetString() == "llama";
+        }
+        catch (JsonException) { return false; }
+    }
+}

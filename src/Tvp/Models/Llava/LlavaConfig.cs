@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Tvp.Models.Clip;
+using Tvp.Models.Llama;
+
+namespace Tvp.Models.Llava;
+
+/// <summary>HF <c>LlavaConfig</c>: a CLIP vision tower, the projector, a LLaMA language model, and how they join.</summary>
+/// <param name="Vision">The CLIP vision tower's config.</param>
+/// <param name="Text">The language model's config.</param>
+/// <param name="ImageTokenIndex">Id of the image placeholder token in the prompt.</param>
+/// <param name="VisionFeatureLayer">Which vision hidden state feeds the projector (negative counts from the end; -2 = penultimate layer).</param>
+/// <param name="SelectStrategy">"default" drops the CLS token, "full" keeps it.</param>
+/// <param name="ProjectorAct">Projector activation ("gelu" = exact erf GELU).</param>
+/// <param name="ProjectorBias">Bias on the projector's linear layers.</param>
+internal sealed record LlavaConfig(ClipVisionConfig Vision, LlamaConfig Text, int ImageTokenIndex = 32000,
+    int VisionFeatureLayer = -2, string SelectStrategy = "default", string ProjectorAct = "gelu", bool ProjectorBias = true)
+{
+    /// <summary>Number of visual tokens one image becomes.</summary>
+    public int ImageSeqLength => Vision.NumPatches + (SelectStrategy == "full" ? 1 : 0);
+
+    /// <summary>Reads a llava config.json.</summary>
+    public static LlavaConfig Load(string folder)
+    {
+        var path = Path.Combine(folder, "config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json", path);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return FromJson(doc.RootElement, path);
+    }
+
+    /// <summary>Parses a llava config object; <paramref name="source"/> names the file in errors.</summary>
+    public static LlavaConfig FromJson(JsonElement e, string source)
+    {
+        if (!e.TryGetProperty("vision_config", out var vc) || vc.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{source}: llava config has no vision_config");
+        if (!e.TryGetProperty("text_config", out var tc) || tc.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{source}: llava config has no text_config");
+        var text = LlamaConfig.FromJson(tc, source + " text_config");
+        if (LlamaConfig.OptBool(tc, "tie_word_embeddings") is null && LlamaConfig.OptBool(e, "tie_word_embeddings") is bool tie)
+            text = text with { TieWordEmbeddings = tie };
+        if (tc.TryGetProperty("model_type", out var mt) && mt.GetString() is string m && m != "llama")
+            throw new NotSupportedException($"{source}: text_config model_type '{m}' is not supported (only llama)");
+        int layer = -2;
+        if (e.TryGetProperty("vision_feature_layer", out var vfl))
+        {
+            if (vfl.ValueKind == JsonValueKind.Number) layer = vfl.GetInt32();
+            else throw new NotSupportedException($"{source}: vision_feature_layer must be one integer (lists are not supported)");
+        }
+        var strategy = ClipJson.String(e, "vision_feature_select_strategy", "default");
+        if (strategy is not ("default" or "full"))
+            throw new InvalidDataException($"{source}: vision_feature_select_strategy '{strategy}' (expected default or full)");
+        var act = ClipJson.String(e, "projector_hidden_act", "gelu");
+        ClipActivation.Check(act, source + " projector_hidden_act");
+        return new LlavaConfig(ClipVisionConfig.FromJson(vc), text,
+            ImageTokenIndex: LlamaConfig.OptInt(e, "image_token_index") ?? 32000,
+            VisionFeatureLayer: layer, SelectStrategy: strategy, ProjectorAct: act,
+            ProjectorBias: LlamaConfig.OptBool(e, "multimodal_projector_bias") ?? true);
+    }
+
+    /// <summary>The config.json object of this config.</summary>
+    internal Dictionary<string, object?> ToJson() => new()
+    {
+        ["architectures"] = new[] { "LlavaForConditionalGeneration" },
+        ["model_type"] = "llava",
+        ["ignore_index"] = -100,
+        ["image_token_index"] = ImageTokenIndex,
+        ["projector_hidden_act"] = ProjectorAct,
+        ["vision_feature_select_strategy"] = SelectStrategy,
+        ["vision_feature_layer"] = VisionFeatureLayer,
+        ["image_seq_length"] = ImageSeqLength,
+        ["multimodal_projector_bias"] = ProjectorBias,
+        ["tie_word_embeddings"] = Text.TieWordEmbeddings,
+        ["vision_config"] = Vision.ToJson(),
+        ["text_config"] = Text.ToJsonFields(),
+    };
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Tvp.Models.Llava;
+
+/// <summary>LLaVA checkpoints (HF <c>LlavaForConditionalGeneration</c> folders: config.json with model_type llava).</summary>
+internal sealed class LlavaFamily : IModelFamily
+{
+    public string Name => "llava";
+
+    public bool CanLoad(string path) => ModelType(path) == "llava";
+
+    public IPromptableModel Load(string path, Device device) => LlavaModel.Load(path, device);
+
+    public IEnumerable<RegistryEntry> Discover(string folder)
+    {
+        if (!Directory.Exists(folder)) yield break;
+        foreach (var dir in Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal))
+        {
+            if (!CanLoad(dir)) continue;
+            string desc;
+            try
+            {
+                var c = LlavaConfig.Load(dir);
+                desc = $"LLaVA: CLIP ViT {c.Vision.NumHiddenLayers}L/{c.Vision.HiddenSize} @{c.Vision.ImageSize}px + LLaMA {c.Text.NumLayers}L/{c.Text.HiddenSize}";
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or JsonException) { desc = "LLaVA (config not readable: " + e.Message + ")"; }
+            yield return new RegistryEntry(Path.GetFileName(dir), Name, dir, desc);
+        }
+    }
+
+    /// <summary>model_type of a checkpoint folder's config.json, or null.</summary>
+    internal static string? ModelType(string path)
+    {
+        var p = Path.Combine(path, "config.json");
+        if (!Directory.Exists(path) || !File.Exists(p)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(p));
+            return doc.RootElement.TryGetProperty("model_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (JsonException) { return null; }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Tvp.Models.Llava;
+
+/// <summary>
+/// A model's prompt format, as data (Models/Templates/*.json, or <c>tvp_template.json</c> in a checkpoint
+/// folder): where the image goes, the system text, the user/assistant markers, how the answer follows
+/// and what ends it.
+/// </summary>
+internal sealed record PromptTemplate
+{
+    /// <summary>Template name.</summary>
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    /// <summary>One line about the template.</summary>
+    [JsonPropertyName("description")] public string Description { get; init; } = "";
+    /// <summary>System text, put at <c>{system}</c>.</summary>
+    [JsonPropertyName("system")] public string System { get; init; } = "";
+    /// <summary>The prompt with <c>{system}</c>, <c>{question}</c> and the image placeholder.</summary>
+    [JsonPropertyName("prompt")] public string Prompt { get; init; } = "";
+    /// <summary>Marks where the image goes in <see cref="Prompt"/>.</summary>
+    [JsonPropertyName("image_placeholder")] public string ImagePlaceholder { get; init; } = "<image>";
+    /// <summary>Text between the prompt and the answer.</summary>
+    [JsonPropertyName("answer_separator")] public string AnswerSeparator { get; init; } = " ";
+    /// <summary>What ends an answer: "eos" (the model's EOS id), "" (nothing) or a literal text.</summary>
+    [JsonPropertyName("end_marker")] public string EndMarker { get; init; } = "eos";
+    /// <summary>Whether candidate scores include the end marker's log-probability.</summary>
+    [JsonPropertyName("score_end_marker")] public bool ScoreEndMarker { get; init; }
+    /// <summary>The classification question (the paper's "This is a photo of a").</summary>
+    [JsonPropertyName("classification_question")] public string ClassificationQuestion { get; init; } = "This is a photo of a";
+
+    /// <summary>The prompt text for a question (placeholder still in it).</summary>
+    public string Render(string question) => Prompt.Replace("{system}", System).Replace("{question}", question);
+
+    /// <summary>Parses a template; <paramref name="source"/> names it in errors.</summary>
+    public static PromptTemplate Parse(string json, string source)
+    {
+        var t = JsonSerializer.Deserialize<PromptTemplate>(json) ?? throw new InvalidDataException($"{source}: empty template");
+        if (!t.Prompt.Contains("{question}", StringComparison.Ordinal))
+            throw new InvalidDataException($"{source}: template prompt has no {{question}}");
+        var parts = t.Prompt.Split(t.ImagePlaceholder);
+        if (parts.Length != 2)
+            throw new InvalidDataException($"{source}: template prompt must hold the image placeholder '{t.ImagePlaceholder}' exactly once");
+        return t;
+    }
+
+    /// <summary>A built-in template by name (llava-1.5, llava-1.5-system, plain).</summary>
+    public static PromptTemplate BuiltIn(string name)
+    {
+        var asm = typeof(PromptTemplate).Assembly;
+        using var s = asm.GetManifestResourceStream($"Tvp.Templates.{name}.json")
+            ?? throw new ArgumentException($"unknown prompt template '{name}' (known: {string.Join(", ", BuiltInNames())})");
+        using var r = new StreamReader(s);
+        return Parse(r.ReadToEnd(), name + ".json");
+    }
+
+    /// <summary>Names of the built-in templates.</summary>
+    public static IEnumerable<string> BuiltInNames() => typeof(PromptTemplate).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith("Tvp.Templates.", StringComparison.Ordinal))
+        .Select(n => n["Tvp.Templates.".Length..^".json".Length]);
+
+    /// <summary>The checkpoint's own template (<c>tvp_template.json</c>), else the LLaVA-1.5 default.</summary>
+    public static PromptTemplate ForCheckpoint(string folder)
+    {
+        var p = Path.Combine(folder, "tvp_template.json");
+        return File.Exists(p) ? Parse(File.ReadAllText(p), p) : BuiltIn("llava-1.5");
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Tvp.Evaluation;
+using Tvp.IO;
+using Tvp.Models;
+using Tvp.Prompts;
+using static TorchSharp.torch;
+
+namespace Tvp.Training;
+
+/// <summary>
+/// Learns a visual prompt on one source model: L = L_task + λ_fca·FCA − λ_tse·S, updated by the chosen rule
+/// with a per-iteration schedule. Validates on a held-out split every N steps and keeps the best prompt
+/// (never selected on test). Checkpoints atomically every N steps; <see cref="Train"/> resumes from one.
+/// </summary>
+public sealed class PromptTrainer
+{
+    private readonly IPromptableModel _source;
+    private readonly TvpOptions _o;
+    private readonly TaskSemantics? _tse;
+    private readonly ITrainingObserver _observer;
+
+    /// <summary>Creates a trainer. <paramref name="tse"/> is used when λ_tse &gt; 0.</summary>
+    public PromptTrainer(IPromptableModel source, TvpOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null)
+    {
+        _source = source;
+        _o = options;
+        _tse = tse;
+        _observer = observer ?? new SilentObserver();
+        if (options.Tse > 0 && tse is null)
+            _observer.OnMessage("λ_tse > 0 but no guide was given: TSE is off (pass --guide)");
+    }
+
+    /// <summary>
+    /// Trains <paramref name="prompt"/> in place. <paramref name="checkpointPath"/> (optional) is written every
+    /// CheckpointEvery steps; when it exists and <paramref name="resume"/> is true, training continues from it.
+    /// <paramref name="metricsPath"/> (optional) receives one JSON line per logged step. At the end the prompt
+    /// holds the best-on-validation values.
+    /// </summary>
+    public TrainingResult Train(VisualPrompt prompt, CanvasBatches batches, IReadOnlyList<int> trainIdx, IReadOnlyList<int> valIdx,
+        string? checkpointPath = null, string? metricsPath = null, bool resume = false, CancellationToken cancel = default)
+    {
+        if (trainIdx.Count == 0) throw new ArgumentException("no training images");
+        var device = _source.Device;
+        if (prompt.Delta.device != device) prompt.To(device);
+        using var rule = PromptUpdateRules.Create(_o.Optimizer);
+        int bs = _o.BatchSize;
+        long stepsPerEpoch = (trainIdx.Count + bs - 1) / bs;
+        long total = stepsPerEpoch * _o.Epochs;
+        long startStep = 0, bestStep = 0;
+        double? bestVal = null;
+        Tensor best = prompt.Values();
+        try
+        {
+            if (resume && checkpointPath is not null && File.Exists(checkpointPath))
+            {
+                var ck = Checkpoint.Open(checkpointPath);
+                var f = new SafeTensorFile(checkpointPath);
+                startStep = long.Parse(f.Metadata["step"], CultureInfo.InvariantCulture);
+                bestStep = long.Parse(f.Metadata["best_step"], CultureInfo.InvariantCulture);
+                bestVal = f.Metadata.TryGetValue("best_val", out var bv) && bv.Length > 0 ? double.Parse(bv, CultureInfo.InvariantCulture) : null;
+                if (f.Metadata.TryGetValue("total_steps", out var ts) && long.Parse(ts, CultureInfo.InvariantCulture) != total)
+                    throw new InvalidDataException($"{checkpointPath}: checkpoint is for {ts} steps but these options give {total}; resume with the run's own options.json");
+                using (var v = ck.ReadFloat("prompt")) prompt.SetValues(v);
+                best.Dispose();
+                best = ck.ReadFloat("best_prompt");
+                rule.Restore(ck, "rule.", device);
+                _observer.OnMessage($"resuming from step {startStep} of {total} ({checkpointPath})");
+            }
+            var clock = Stopwatch.StartNew();
+            long images = 0;
+            using var metrics = metricsPath is null ? null : new StreamWriter(metricsPath, append: resume && startStep > 0);
+            for (long step = startStep; step < total; step++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int epoch = (int)(step / stepsPerEpoch);
+                var order = EpochOrder(trainIdx, epoch);
+                int b = (int)(step % stepsPerEpoch);
+                var idx = order.Skip(b * bs).Take(bs).ToArray();
+                var rng = new Random(Seeds.Mix(_o.Seed, step, 17));
+                double lr = LearningRateSchedule.At(_o.Schedule, _o.Lr, step, total);
+                var (loss, task, fca, tse) = StepOnce(prompt, batches, idx, rng, rule, lr);
+                images += idx.Length;
+                var s = new TrainingStep(step + 1, total, epoch + 1, loss, task, fca, tse, lr, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed);
+                _observer.OnStep(s);
+                if (metrics is not null && ((step + 1) % _o.LogEvery == 0 || step + 1 == total))
+                {
+                    metrics.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        step = s.Step, epoch = s.Epoch, loss = s.Loss, task = s.Task, fca = s.Fca, tse = s.Tse, lr = s.Lr,
+                        images_per_s = s.ImagesPerSecond, elapsed_s = s.Elapsed.TotalSeconds,
+                    }));
+                    metrics.Flush();
+                }
+                bool epochEnd = (step + 1) % stepsPerEpoch == 0;
+                if (valIdx.Count > 0 && ((step + 1) % _o.ValidateEvery == 0 || epochEnd))
+                {
+                    double top1 = Validate(prompt, batches, valIdx, cancel);
+                    bool improved = bestVal is null || top1 > bestVal.Value;
+                    if (improved) { bestVal = top1; bestStep = step + 1; best.Dispose(); best = prompt.Values(); }
+                    _observer.OnValidation(step + 1, top1, improved);
+                    if (metrics is not null) { metrics.WriteLine(JsonSerializer.Serialize(new { step = step + 1, val_top1 = top1, best = improved })); metrics.Flush(); }
+                }
+                else if (valIdx.Count == 0) { bestStep = step + 1; best.Dispose(); best = prompt.Values(); }
+                if (checkpointPath is not null && ((step + 1) % _o.CheckpointEvery == 0 || step + 1 == total))
+                    SaveCheckpoint(checkpointPath, prompt, best, rule, step + 1, total, bestStep, bestVal);
+            }
+            prompt.SetValues(best);
+            clock.Stop();
+            return new TrainingResult(total, bestVal, bestStep, clock.Elapsed, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+        }
+        finally
+        {
+            best.Dispose();
+        }
+    }
+
+    private (double Loss, double Task, double Fca, double Tse) StepOnce(VisualPrompt prompt, CanvasBatches batches, int[] idx, Random rng, IPromptUpdateRule rule, double lr)
+    {
+        using var scope = NewDisposeScope();
+        using var batch = batches.Make(idx, training: true, rng);
+        var canvas = batch.Canvas.to(_source.Device);
+        var prompted = prompt.Apply(canvas, training: true, rng);
+        bool joint = _o.Fca > 0 && !(_o.FcaFeatures == "encoder" && _source is IEncoderFeatures);
+        Tensor task, features = null!;
+        if (joint) (task, features) = _source.TaskLossWithFeatures(prompted, batch.Task);
+        else task = _source.TaskLoss(prompted, batch.Task);
+        var loss = task;
+        double fcaValue = 0, tseValue = 0;
+        if (_o.Fca > 0)
+        {
+            Tensor clean;
+            using (no_grad()) clean = Features(canvas).detach();
+            var fca = FeatureConsistency.Loss(joint ? features : Features(prompted), clean);
+            loss = loss + fca * _o.Fca;
+            fcaValue = fca.item<float>();
+        }
+        if (_o.Tse > 0 && _tse is not null)
+        {
+            var labels = Enumerable.Range(0, batch.Task.Count)
+                .Select(i => batch.Task.Targets[i] >= 0 ? batch.Task.Candidates[i][batch.Task.Targets[i]] : "").ToArray();
+            var s = _tse.Similarity(prompted, labels);
+            loss = loss - s.to(loss.device) * _o.Tse;
+            tseValue = s.item<float>();
+        }
+        if (prompt.Delta.grad is { } old) old.zero_();
+        loss.backward();
+        var grad = prompt.Delta.grad ?? throw new InvalidOperationException($"{_source.Info.Name}: no gradient reached the prompt");
+        rule.Step(prompt.Delta, grad, prompt.Mask, lr);
+        grad.zero_();
+        return (loss.item<float>(), task.item<float>(), fcaValue, tseValue);
+    }
+
+    private Tensor Features(Tensor pixels) =>
+        _o.FcaFeatures == "encoder" && _source is IEncoderFeatures enc ? enc.EncoderFeatures(pixels) : _source.ImageFeatures(pixels);
+
+    private double Validate(VisualPrompt prompt, CanvasBatches batches, IReadOnlyList<int> valIdx, CancellationToken cancel)
+    {
+        var r = CandidateScorer.Evaluate(new[] { _source }, new[] { new CandidateScorer.NamedPrompt("current", prompt) },
+            batches, valIdx, _o.EvalBatchSize, cancel: cancel);
+        return r[0].Top1;
+    }
+
+    /// <summary>The training order of epoch <paramref name="epoch"/>: a seeded permutation (same seed → same order).</summary>
+    internal int[] EpochOrder(IReadOnlyList<int> trainIdx, int epoch)
+    {
+        var order = trainIdx.ToArray();
+        new Random(Seeds.Mix(_o.Seed, epoch, 7919)).Shuffle(order);
+        return order;
+    }
+
+    private static void SaveCheckpoint(string path, VisualPrompt prompt, Tensor best, IPromptUpdateRule rule, long step, long total, long bestStep, double? bestVal)
+    {
+        using var values = prompt.Values();
+        var tensors = new Dictionary<string, Tensor> { ["prompt"] = values, ["best_prompt"] = best };
+        foreach (var (k, v) in rule.State()) tensors["rule." + k] = v;
+        SafeTensorFile.Write(path, tensors, new Dictionary<string, string>
+        {
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+            ["total_steps"] = total.ToString(CultureInfo.InvariantCulture),
+            ["best_step"] = bestStep.ToString(CultureInfo.InvariantCulture),
+            ["best_val"] = bestVal?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+            ["rule"] = rule.Name,
+        });
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Tvp.Training;
+
+/// <summary>
+/// Every hyperparameter of a run, with the paper's defaults (METHOD.md). Serialised into each run folder
+/// (<c>options.json</c>) so the run can be reproduced from the folder alone.
+/// </summary>
+public sealed record TvpOptions
+{
+    /// <summary>Dataset root with train/ and test/ (ImageFolder) or a JSONL task file.</summary>
+    public string Data { get; init; } = "";
+    /// <summary>Source model (registry name, card, folder or .onnx).</summary>
+    public string Source { get; init; } = "";
+    /// <summary>Target models evaluated with the prompt.</summary>
+    public IReadOnlyList<string> Targets { get; init; } = Array.Empty<string>();
+    /// <summary>Label mapping for classifiers: identity | frequency | path to a mapping file.</summary>
+    public string LabelMap { get; init; } = "identity";
+    /// <summary>Image–text guide for TSE (CLIP folder or other guide); TSE is off without one.</summary>
+    public string? Guide { get; init; }
+
+    /// <summary>Learning rate (10 for the normalised-gradient step).</summary>
+    public double Lr { get; init; } = 10;
+    /// <summary>λ_fca.</summary>
+    public double Fca { get; init; } = 0.005;
+    /// <summary>λ_tse.</summary>
+    public double Tse { get; init; } = 0.001;
+    /// <summary>Which features FCA compares: connector (the model's own) or encoder (a shared encoder's output, where a model has one).</summary>
+    public string FcaFeatures { get; init; } = "connector";
+    /// <summary>Update rule: normalized (the paper's), sgd (momentum 0.9), adam.</summary>
+    public string Optimizer { get; init; } = "normalized";
+    /// <summary>Learning-rate schedule: cosine (stepped per iteration) or constant.</summary>
+    public string Schedule { get; init; } = "cosine";
+
+    /// <summary>Prompt size p (border width or patch side).</summary>
+    public int PromptSize { get; init; } = 30;
+    /// <summary>Inner image size (defaults to canvas − 2p for padding prompts).</summary>
+    public int ImageSize { get; init; } = 164;
+    /// <summary>Canvas size.</summary>
+    public int CanvasSize { get; init; } = 224;
+    /// <summary>padding | fixed-patch | random-patch | full.</summary>
+    public string PromptShape { get; init; } = "padding";
+
+    /// <summary>Epochs (the paper's script default is 10; its README uses 1 on CIFAR-10).</summary>
+    public int Epochs { get; init; } = 10;
+    /// <summary>Training batch size.</summary>
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Evaluation batch size.</summary>
+    public int EvalBatchSize { get; init; } = 32;
+    /// <summary>Few-shot: k training images per class (0 = all).</summary>
+    public int Shots { get; init; }
+    /// <summary>Fraction of the training images per class (0 = all).</summary>
+    public double TrainFraction { get; init; }
+    /// <summary>At most this many training images (0 = all), drawn per class without replacement.</summary>
+    public int TrainLimit { get; init; }
+    /// <summary>At most this many test images (0 = all).</summary>
+    public int TestLimit { get; init; }
+    /// <summary>Fraction of the training images held out for validation (model selection never uses test).</summary>
+    public double ValidationFraction { get; init; } = 0.05;
+    /// <summary>Validate every N steps (and at the end of each epoch).</summary>
+    public int ValidateEvery { get; init; } = 1000;
+    /// <summary>Write a checkpoint every N steps.</summary>
+    public int CheckpointEvery { get; init; } = 100;
+    /// <summary>Log a metrics line every N steps.</summary>
+    public int LogEvery { get; init; } = 10;
+    /// <summary>Seed for sampling, augmentation and order.</summary>
+    public int Seed { get; init; } = 42;
+    /// <summary>cpu, cuda, cuda:N.</summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>Common corruption applied to the test images (robustness studies), or null.</summary>
+    public string? Corruption { get; init; }
+    /// <summary>Corruption severity 1–5.</summary>
+    public int Severity { get; init; } = 3;
+    /// <summary>Class names question for classification ("This is a photo of a").</summary>
+    public string Question { get; init; } = Models.TaskBatch.PhotoQuestion;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>JSON with snake_case names.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Reads options written by <see cref="ToJson"/>.</summary>
+    public static TvpOptions FromJson(string json) =>
+        JsonSerializer.Deserialize<TvpOptions>(json, Json) ?? throw new InvalidDataException("options.json is empty");
+
+    /// <summary>Checks ranges; throws ArgumentException naming the option.</summary>
+    public void Validate()
+    {
+        if (Lr <= 0) throw new ArgumentException($"--lr must be positive, got {Lr}");
+        if (Fca < 0 || Tse < 0) throw new ArgumentException("--fca and --tse must be >= 0");
+        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
+        if (BatchSize <= 0 || EvalBatchSize <= 0) throw new ArgumentException("--batch-size must be positive");
+        if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException($"--val-fraction must be in [0,1), got {ValidationFraction}");
+        if (TrainFraction < 0 || TrainFraction > 1) throw new ArgumentException($"--train-fraction must be in [0,1], got {TrainFraction}");
+        if (Optimizer is not ("normalized" or "sgd" or "adam")) throw new ArgumentException($"--optimizer must be normalized, sgd or adam, got '{Optimizer}'");
+        if (Schedule is not ("cosine" or "constant")) throw new ArgumentException($"--schedule must be cosine or constant, got '{Schedule}'");
+        if (FcaFeatures is not ("connector" or "encoder")) throw new ArgumentException($"--fca-features must be connector or encoder, got '{FcaFeatures}'");
+        if (Severity is < 1 or > 5) throw new ArgumentException($"--severity must be 1..5, got {Severity}");
+        Prompts.PromptShapes.Parse(PromptShape);
+        if (ImageSize > CanvasSize) throw new ArgumentException($"--image-size {ImageSize} is larger than the canvas {CanvasSize}");
+    }
+}

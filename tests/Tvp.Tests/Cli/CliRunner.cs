@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace Tvp.Tests.Cli;
+
+/// <summary>Runs the real `tvp` (Tvp.Cli.dll from the test output) as a child process.</summary>
+public static class CliRunner
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args) => RunIn(SharedData.RepoRoot, args);
+
+    public static Result RunIn(string workingDirectory, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Tvp.Cli.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["TVP_CACHE"] = Path.Combine(Path.GetTempPath(), "tvp-test-cache");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException("tvp did not finish: " + string.Join(" ", args)); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}

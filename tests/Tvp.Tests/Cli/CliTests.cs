@@ -1,0 +1,133 @@
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Tvp.Tests.Cli;
+
+public class CliTests
+{
+    [SharedFact]
+    public void TransferRunsEndToEndAndPrintsTheJsonSchema()
+    {
+        using var dir = new TempDir();
+        var run = Path.Combine(dir.Path, "run");
+        var r = CliRunner.Run("transfer", "--data", SharedData.Path("data", "cifar10"), "--source", "cifar10-resnet20",
+            "--targets", "cifar10-resnet32", "--train-limit", "48", "--test-limit", "40", "--epochs", "1", "--batch-size", "8",
+            "--val-fraction", "0.25", "--checkpoint-every", "2", "--out", run, "--json", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(Path.GetFullPath(run), doc.RootElement.GetProperty("run_dir").GetString());
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(2, results.Length);
+        Assert.Equal("source", results[0].GetProperty("role").GetString());
+        Assert.Equal("target", results[1].GetProperty("role").GetString());
+        foreach (var x in results)
+        {
+            Assert.Equal(40, x.GetProperty("n_test").GetInt32());
+            Assert.InRange(x.GetProperty("top1_no_prompt").GetDouble(), 0.3, 1.0); // real ResNets on CIFAR-10
+            Assert.InRange(x.GetProperty("top1_prompt").GetDouble(), 0.0, 1.0);
+        }
+        foreach (var f in new[] { "options.json", "metrics.jsonl", "checkpoint.safetensors", "prompt.safetensors", "prompt.png", "results.json", "results.csv", "results.md" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        // The run can be reproduced from its folder: options.json holds the options used.
+        var opts = Tvp.Training.TvpOptions.FromJson(File.ReadAllText(Path.Combine(run, "options.json")));
+        Assert.Equal(48, opts.TrainLimit);
+        Assert.Equal(10.0, opts.Lr);
+        // A completed run is not overwritten silently.
+        var again = CliRunner.Run("transfer", "--data", SharedData.Path("data", "cifar10"), "--source", "cifar10-resnet20", "--out", run, "--quiet");
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("completed run", again.Stderr);
+        // apply writes prompted PNGs
+        var png = Path.Combine(dir.Path, "png");
+        var a = CliRunner.Run("apply", "--prompt", Path.Combine(run, "prompt.safetensors"), "--images",
+            SharedData.Path("data", "samples", "cat.bmp"), "--out", png, "--quiet");
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        using var img = Tvp.Data.ImageDecoder.Load(Path.Combine(png, "cat.png"));
+        Assert.Equal(new long[] { 3, 224, 224 }, img.shape);
+    }
+
+    [Fact]
+    public void UnknownModelIsOneClearError()
+    {
+        using var dir = new TempDir();
+        MakeImageFolder(dir.Path, 2);
+        var run = Path.Combine(dir.Path, "run");
+        var r = CliRunner.Run("transfer", "--data", dir.Path, "--source", "no-such-model", "--out", run, "--quiet");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unknown model 'no-such-model'", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
+        Assert.False(Directory.Exists(run), "a failed run must not leave a run folder behind");
+    }
+
+    [Fact]
+    public void MissingDataFolderAndEmptyClassFolderAreClearErrors()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("train", "--data", Path.Combine(dir.Path, "nope"), "--source", "x", "--out", Path.Combine(dir.Path, "run"), "--quiet");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("nope", r.Stderr);
+        MakeImageFolder(dir.Path, 2);
+        Directory.CreateDirectory(Path.Combine(dir.Path, "train", "c2"));
+        Directory.CreateDirectory(Path.Combine(dir.Path, "test", "c2"));
+        var e = CliRunner.Run("train", "--data", dir.Path, "--source", "x", "--out", Path.Combine(dir.Path, "run"), "--quiet");
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("c2", e.Stderr);
+        Assert.Contains("no images", e.Stderr);
+    }
+
+    [SharedFact]
+    public void CorruptImageNamesTheFile()
+    {
+        using var dir = new TempDir();
+        MakeImageFolder(dir.Path, 2);
+        var bad = Path.Combine(dir.Path, "train", "c0", "zz-broken.png");
+        File.WriteAllBytes(bad, new byte[] { 0x89, 0x50, 0x4E, 0x47, 1, 2, 3 });
+        var r = CliRunner.Run("train", "--data", dir.Path, "--source", "cifar10-resnet20", "--val-fraction", "0",
+            "--epochs", "1", "--out", Path.Combine(dir.Path, "run"), "--quiet");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("zz-broken.png", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "run", "prompt.safetensors")));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "run", "results.json")));
+    }
+
+    [Fact]
+    public void PromptFileOfAnotherShapeIsRejectedByApply()
+    {
+        using var dir = new TempDir();
+        var p = dir.File("p.safetensors");
+        using var t = zeros(3, 10, 12);
+        Tvp.IO.SafeTensorFile.Write(p, new Dictionary<string, Tensor> { ["prompt"] = t });
+        var r = CliRunner.Run("apply", "--prompt", p, "--images", "x.png", "--out", dir.File("o"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("p.safetensors", r.Stderr);
+        Assert.Contains("[3,10,12]", r.Stderr);
+    }
+
+    [Fact]
+    public void BadOptionValuesAreRejected()
+    {
+        using var dir = new TempDir();
+        MakeImageFolder(dir.Path, 2);
+        var r = CliRunner.Run("train", "--data", dir.Path, "--source", "x", "--prompt-shape", "circle", "--out", dir.File("run"), "--quiet");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("circle", r.Stderr);
+    }
+
+    /// <summary>train/ and test/ with classes c0, c1, each holding a few random PNGs.</summary>
+    internal static void MakeImageFolder(string root, int perClass)
+    {
+        var rng = new Random(1);
+        foreach (var split in new[] { "train", "test" })
+            for (int c = 0; c < 2; c++)
+            {
+                var d = Path.Combine(root, split, "c" + c);
+                Directory.CreateDirectory(d);
+                for (int i = 0; i < perClass; i++)
+                {
+                    var px = new byte[8 * 8 * 3];
+                    rng.NextBytes(px);
+                    using var fs = File.Create(Path.Combine(d, $"{i}.png"));
+                    new StbImageWriteSharp.ImageWriter().WritePng(px, 8, 8, StbImageWriteSharp.ColorComponents.RedGreenBlue, fs);
+                }
+            }
+    }
+}
