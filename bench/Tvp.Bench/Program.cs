@@ -12,6 +12,7 @@ public static class Program
         ["clip"] = ("CLIP ViT-B/32 forward, forward+backward-to-pixels images/s; text-cache saving", ClipBench.Run),
         ["write-checkpoint"] = ("write a random-weight checkpoint: write-checkpoint llava|clip-b32 DIR [--seed S] [--vision-seed V]", RandomCheckpoints.Run),
         ["llava"] = ("LLaVA train-step images/s, peak memory, KV-cached vs naive scoring (10/100 candidates)", LlavaBench.Run),
+        ["onnx"] = ("imported ONNX ResNet-18 forward vs ONNX Runtime (CPU)", OnnxBench.Run),
     };
 
     public static int Main(string[] args)

@@ -70,6 +70,15 @@ internal static class SpatialOps
             default:
                 throw n.Unsupported($"auto_pad '{autoPad}'");
         }
+        // A smaller end pad that no window reaches (e.g. CNTK's [3,3,2,2] for a 7×7 stride-2 conv) equals the
+        // symmetric pad: same window starts, same output size. Using it saves an explicit pad copy.
+        if (n.Int("ceil_mode", 0) == 0)
+            for (int i = 0; i < r; i++)
+            {
+                long input = x.shape[i + 2], span = (kernel[i] - 1) * dilations[i] + 1;
+                if (end[i] < begin[i] && (input + begin[i] + end[i] - span) / strides[i] == (input + 2 * begin[i] - span) / strides[i])
+                    end[i] = begin[i];
+            }
         return new Window(kernel, strides, dilations, begin, end);
     }
 
