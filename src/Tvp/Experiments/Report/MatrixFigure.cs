@@ -27,7 +27,8 @@ internal static class MatrixFigure
         heat.Colormap = new ScottPlot.Colormaps.Viridis();
         heat.ManualRange = new ScottPlot.Range(lo, hi);
         heat.NaNCellColor = Colors.LightGray;
-        heat.Extent = new CoordinateRect(0, cols, 0, rows);             // row 0 ("none") at the top
+        heat.Rectangle = new CoordinateRect(0, cols, 0, rows);          // cell (i, j) spans [j, j+1] × [rows−i−1, rows−i]: row 0 ("none") at the top
+        heat.RenderStrategy = new ScottPlot.Plottables.Heatmap.RenderStrategies.Rectangles();
         var bar = plot.Add.ColorBar(heat);
         bar.Label = "top-1 %";
         bar.LabelStyle.FontSize = 12;
@@ -51,6 +52,8 @@ internal static class MatrixFigure
         plot.Axes.Bottom.SetTicks(xs, xLabels);
         var ys = Enumerable.Range(0, rows).Select(i => rows - i - 0.5).ToArray();
         plot.Axes.Left.SetTicks(ys, matrix.Prompts.ToArray());
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 12;
+        plot.Axes.Left.TickLabelStyle.FontSize = 12;
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.Axes.Left.MajorTickStyle.Length = 0;
         plot.Axes.SetLimits(0, cols, 0, rows);

@@ -250,7 +250,8 @@ internal sealed class ReportHtml
         th, td { padding: 5px 12px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
         thead th { background: var(--band); font-weight: 600; border-bottom: 2px solid var(--line); }
         table.num td { text-align: right; font-variant-numeric: tabular-nums; }
-        table.num td:first-child { text-align: left; }
+        table.num td:first-child { text-align: left; white-space: nowrap; }
+        table.matrix th { white-space: nowrap; }
         table.matrix td:first-child { text-align: right; }
         table.kv th { color: var(--muted); font-weight: normal; white-space: nowrap; }
         .up { color: var(--up); font-weight: 600; }

@@ -27,9 +27,9 @@ internal static class TrainingFigures
             },
         };
         if (steps.Any(s => s.Fca != 0))
-            panels.Add(p => { Line(p, x, steps.Select(s => s.Fca).ToArray(), FigureStyle.Fca, "FCA"); p.YLabel("FCA ‖f(x+δ)−f(x)‖"); });
+            panels.Add(p => { Line(p, x, steps.Select(s => s.Fca).ToArray(), FigureStyle.Fca, null); p.YLabel("FCA ‖f(x+δ)−f(x)‖"); });
         if (steps.Any(s => s.Tse != 0))
-            panels.Add(p => { Line(p, x, steps.Select(s => s.Tse).ToArray(), FigureStyle.Tse, "TSE"); p.YLabel("TSE similarity S"); });
+            panels.Add(p => { Line(p, x, steps.Select(s => s.Tse).ToArray(), FigureStyle.Tse, null); p.YLabel("TSE similarity S"); });
 
         var multi = new Multiplot();
         multi.AddPlots(panels.Count);
@@ -38,7 +38,11 @@ internal static class TrainingFigures
             var plot = multi.GetPlot(i);
             FigureStyle.Apply(plot);
             panels[i](plot);
-            if (i == panels.Count - 1) plot.XLabel("step");
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, TickDensity = 0.6 };
+            bool last = i == panels.Count - 1;
+            if (last) plot.XLabel("step");
+            // Same left/right padding in every panel so the data areas line up.
+            plot.Layout.Fixed(new PixelPadding(left: 85, right: 20, bottom: last ? 50 : 28, top: i == 0 ? 40 : 12));
         }
         multi.SharedAxes.ShareX(multi.GetPlots());
         FigureStyle.Save(multi, path, 900, 60 + 230 * panels.Count);
@@ -54,6 +58,7 @@ internal static class TrainingFigures
         FigureStyle.Apply(plot);
         var x = vals.Select(v => (double)v.Step).ToArray();
         Line(plot, x, vals.Select(v => 100 * v.Top1).ToArray(), FigureStyle.Validation, "validation top-1");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true, TickDensity = 0.6 };
         var best = vals.Where(v => v.Best).ToArray();
         if (best.Length > 0)
         {
@@ -71,13 +76,13 @@ internal static class TrainingFigures
         return true;
     }
 
-    private static void Line(Plot plot, double[] x, double[] y, Color color, string label, bool dashed = false)
+    private static void Line(Plot plot, double[] x, double[] y, Color color, string? label, bool dashed = false)
     {
         var s = plot.Add.Scatter(x, y);
         s.Color = color;
         s.LineWidth = 2;
         s.MarkerSize = x.Length > 60 ? 0 : 4;
-        s.LegendText = label;
+        s.LegendText = label ?? "";
         if (dashed) s.LinePattern = LinePattern.Dashed;
     }
 }
