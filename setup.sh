@@ -7,7 +7,7 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 # Debian/Ubuntu packages: the Fashion-MNIST data set for `tvp demo`, and basics.
-pkgs=(dataset-fashion-mnist ca-certificates)
+pkgs=(dataset-fashion-mnist fonts-dejavu-core ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ! command -v dotnet >/dev/null 2>&1; then

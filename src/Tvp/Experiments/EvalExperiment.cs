@@ -56,6 +56,7 @@ public static class EvalExperiment
                     }).ToArray();
                     var outcome = TransferExperiment.Evaluate(o, models, prompts, data, testBatches, run, null, clock, progress, cancel);
                     ResultsWriter.Write(run, outcome);
+                    Report.RunReport.Write(run.Path);
                     return outcome;
                 }
                 finally

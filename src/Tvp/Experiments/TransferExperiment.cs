@@ -56,10 +56,12 @@ public static class TransferExperiment
                     var empty = new TransferOutcome(run.Path, Array.Empty<ModelResult>(), new TransferMatrix(Array.Empty<EvaluationResult>(), new Dictionary<string, string>()),
                         training, clock.Elapsed, 0);
                     ResultsWriter.Write(run, empty);
+                    Report.RunReport.Write(run.Path);
                     return empty;
                 }
                 var outcome = Evaluate(o, models, new[] { new CandidateScorer.NamedPrompt(source.Info.Name, prompt) }, data, testBatches, run, training, clock, progress, cancel);
                 ResultsWriter.Write(run, outcome);
+                Report.RunReport.Write(run.Path);
                 return outcome;
             }
             finally
