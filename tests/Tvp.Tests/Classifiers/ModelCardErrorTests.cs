@@ -145,4 +145,13 @@ public sealed class ModelCardErrorTests
         Assert.All(entries.Values, e => Assert.Equal("classifier", e.Family));
         Assert.False(family.CanLoad(SharedData.Path("models", "cifar10-resnet20.safetensors")));
     }
+
+    [SharedFact]
+    public void RegistryLoadsACardPathThroughTheClassifierFamily()
+    {
+        var cardPath = SharedData.Path("models", "mobilenet_v1_0.25_128.json");
+        Assert.Equal("classifier", Tvp.Models.ModelRegistry.Resolve(cardPath).Family.Name);
+        using var model = Tvp.Models.ModelRegistry.Load(cardPath, CPU);
+        Assert.Equal("mobilenet_v1_0.25_128", Assert.IsType<ClassifierModel>(model).Info.Name);
+    }
 }

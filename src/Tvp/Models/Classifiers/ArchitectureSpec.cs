@@ -14,17 +14,17 @@ internal abstract record ArchitectureSpec
 /// <param name="StageStrides">Stride of each stage's first block (1, 2, 2).</param>
 internal sealed record CifarResNetSpec(int Depth, int BlocksPerStage, IReadOnlyList<int> StageChannels, IReadOnlyList<int> StageStrides) : ArchitectureSpec
 {
-    public override string Kind => $"cifar-resnet{Depth}";
+    public override string Kind => $"CIFAR ResNet-{Depth}";
 }
 
 /// <summary>MobileNetV1 with width multiplier α.</summary>
 internal sealed record MobileNetV1Spec(double WidthMultiplier) : ArchitectureSpec
 {
-    public override string Kind => $"mobilenet-v1 α={WidthMultiplier}";
+    public override string Kind => $"MobileNetV1 α={WidthMultiplier.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>MobileNetV2 with width multiplier α and its (t, c, n, s) inverted-residual table.</summary>
 internal sealed record MobileNetV2Spec(double WidthMultiplier, IReadOnlyList<(int T, int C, int N, int S)> InvertedResidualSetting) : ArchitectureSpec
 {
-    public override string Kind => $"mobilenet-v2 α={WidthMultiplier}";
+    public override string Kind => $"MobileNetV2 α={WidthMultiplier.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

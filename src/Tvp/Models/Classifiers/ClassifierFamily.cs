@@ -25,9 +25,21 @@ internal sealed class ClassifierFamily : IModelFamily
         {
             var kind = ModelCard.TryDetectArchitecture(path);
             if (kind is null) continue;
-            var family = ModelCard.TryReadFamily(path) ?? kind;
-            yield return new RegistryEntry(Path.GetFileNameWithoutExtension(path), FamilyName, path,
-                family.Length <= 90 ? family : family[..87] + "...");
+            yield return new RegistryEntry(Path.GetFileNameWithoutExtension(path), FamilyName, path, Describe(path, kind));
+        }
+    }
+
+    /// <summary>"MobileNetV1 α=0.25, 128 px, 1001 labels", or why the card cannot be loaded.</summary>
+    private static string Describe(string path, string kind)
+    {
+        try
+        {
+            var card = ModelCard.Read(path);
+            return $"{card.Architecture.Kind}, {card.InputSize} px, {card.Labels.Count} labels";
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return $"{kind} (cannot load: {e.Message.Split('\n')[0].Replace(path + ": ", "")})";
         }
     }
 }

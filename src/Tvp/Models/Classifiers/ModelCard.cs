@@ -82,17 +82,6 @@ internal sealed record ModelCard(
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException) { return null; }
     }
 
-    /// <summary>The card's one-line family description, or null (never throws).</summary>
-    public static string? TryReadFamily(string path)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return doc.RootElement.TryGetProperty("family", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException) { return null; }
-    }
-
     private static class Kinds
     {
         public const string CifarResNet = "cifar-resnet", MobileNetV1 = "mobilenet-v1", MobileNetV2 = "mobilenet-v2";
