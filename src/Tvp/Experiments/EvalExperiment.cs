@@ -38,11 +38,8 @@ public static class EvalExperiment
             try
             {
                 var data = ExperimentData.Load(o);
-                var pipeline = new CanvasPipeline(o.CanvasSize, o.ImageSize);
-                using var trainCache = new Data.ImageCache(data.Train);
-                using var testCache = new Data.ImageCache(data.Test);
-                var trainBatches = new CanvasBatches(data.Train, pipeline, trainCache);
-                var testBatches = new CanvasBatches(data.Test, pipeline, testCache);
+                using var batches = new ExperimentBatches(data, o);
+                var (trainBatches, testBatches) = (batches.Train, batches.Test);
                 var models = TransferExperiment.LoadModels(o with { Source = o.Targets[0], Targets = o.Targets.Skip(1).ToArray() }, device, progress);
                 try
                 {

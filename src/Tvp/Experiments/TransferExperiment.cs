@@ -32,11 +32,8 @@ public static class TransferExperiment
         {
             var device = TorchDevice.Parse(o.Device);
             var data = ExperimentData.Load(o);
-            var pipeline = new CanvasPipeline(o.CanvasSize, o.ImageSize);
-            using var trainCache = new Data.ImageCache(data.Train);
-            using var testCache = new Data.ImageCache(data.Test);
-            var trainBatches = new CanvasBatches(data.Train, pipeline, trainCache);
-            var testBatches = new CanvasBatches(data.Test, pipeline, testCache);
+            using var batches = new ExperimentBatches(data, o);
+            var (trainBatches, testBatches) = (batches.Train, batches.Test);
             var models = LoadModels(evaluate ? o : o with { Targets = Array.Empty<string>() }, device, progress);
             try
             {
