@@ -13,8 +13,15 @@ namespace Tvp.Experiments;
 public static class EvalExperiment
 {
     /// <summary>Runs the evaluation into <paramref name="runDir"/>; <c>options.Targets</c> are the models.</summary>
+    /// <param name="options">Data, models (Targets), label mapping, limits, device.</param>
+    /// <param name="promptFiles">Prompt files; each becomes a row.</param>
+    /// <param name="runDir">Run folder to write.</param>
+    /// <param name="overwrite">Replace a completed run.</param>
+    /// <param name="canvasSize">Canvas size of the evaluation; prompts made for another size are resized (with a warning). Default: the first prompt's.</param>
+    /// <param name="progress">Progress sink.</param>
+    /// <param name="cancel">Cancellation.</param>
     public static TransferOutcome Run(TvpOptions options, IReadOnlyList<string> promptFiles, string runDir, bool overwrite = false,
-        IExperimentProgress? progress = null, CancellationToken cancel = default)
+        int? canvasSize = null, IExperimentProgress? progress = null, CancellationToken cancel = default)
     {
         progress ??= new SilentProgress();
         if (options.Targets.Count == 0) throw new ArgumentException("--models: name at least one model to evaluate");
@@ -26,7 +33,7 @@ public static class EvalExperiment
         {
             foreach (var f in promptFiles)
             {
-                var (p, meta) = PromptFile.Load(f, device, loaded.Count == 0 ? null : loaded[0].Meta.CanvasSize, progress.OnMessage);
+                var (p, meta) = PromptFile.Load(f, device, loaded.Count == 0 ? canvasSize : loaded[0].Meta.CanvasSize, progress.OnMessage);
                 loaded.Add((p, meta, f));
             }
             var o = loaded.Count > 0

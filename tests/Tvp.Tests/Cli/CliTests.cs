@@ -36,6 +36,19 @@ public class CliTests
         var again = CliRunner.Run("transfer", "--data", SharedData.Path("data", "cifar10"), "--source", "cifar10-resnet20", "--out", run, "--quiet");
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("completed run", again.Stderr);
+        // eval: the prompt on a larger canvas is resized with a warning; the matrix has rows none + the prompt
+        var evalDir = Path.Combine(dir.Path, "eval");
+        var ev = CliRunner.Run("eval", "--data", SharedData.Path("data", "cifar10"), "--models", "cifar10-resnet20", "cifar10-resnet32",
+            "--prompt", Path.Combine(run, "prompt.safetensors"), "--canvas-size", "256", "--test-limit", "20", "--out", evalDir, "--json");
+        Assert.True(ev.ExitCode == 0, ev.Stderr);
+        Assert.Contains("resizing it to 256", ev.Stderr);
+        using (var evDoc = JsonDocument.Parse(File.ReadAllText(Path.Combine(evalDir, "results.json"))))
+        {
+            var prompts = evDoc.RootElement.GetProperty("matrix").GetProperty("prompts").EnumerateArray().Select(e => e.GetString()).ToArray();
+            Assert.Equal(2, prompts.Length);
+            Assert.Equal("none", prompts[0]);
+        }
+        Assert.True(File.Exists(Path.Combine(evalDir, "report.html")));
         // apply writes prompted PNGs
         var png = Path.Combine(dir.Path, "png");
         var a = CliRunner.Run("apply", "--prompt", Path.Combine(run, "prompt.safetensors"), "--images",
