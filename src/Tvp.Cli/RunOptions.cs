@@ -54,42 +54,45 @@ internal sealed class RunOptions
             cmd.Options.Add(o);
     }
 
+    /// <summary>The option's value, or <paramref name="fallback"/> (the paper's default) when the command does not have it.</summary>
+    private static T V<T>(ParseResult r, Option<T> option, T fallback) => r.GetResult(option) is null ? fallback : r.GetValue(option) ?? fallback;
+
     public TvpOptions Bind(ParseResult r)
     {
-        var shape = r.GetValue(PromptShape)!;
-        int canvas = r.GetValue(CanvasSize), p = r.GetValue(PromptSize);
+        var shape = V(r, PromptShape, D.PromptShape);
+        int canvas = V(r, CanvasSize, D.CanvasSize), p = V(r, PromptSize, D.PromptSize);
         int image = r.GetValue(ImageSize) ?? (Prompts.PromptShapes.Parse(shape) == Prompts.PromptShape.Padding ? canvas - 2 * p : canvas);
         return new TvpOptions
         {
             Data = r.GetValue(Data) ?? "",
             Source = r.GetValue(Source) ?? "",
             Targets = r.GetValue(Targets) ?? Array.Empty<string>(),
-            LabelMap = r.GetValue(LabelMap)!,
+            LabelMap = V(r, LabelMap, D.LabelMap),
             Guide = r.GetValue(Guide),
-            Lr = r.GetValue(Lr),
-            Fca = r.GetValue(Fca),
-            Tse = r.GetValue(Tse),
-            FcaFeatures = r.GetValue(FcaFeatures)!,
-            Optimizer = r.GetValue(Optimizer)!,
-            Schedule = r.GetValue(Schedule)!,
+            Lr = V(r, Lr, D.Lr),
+            Fca = V(r, Fca, D.Fca),
+            Tse = V(r, Tse, D.Tse),
+            FcaFeatures = V(r, FcaFeatures, D.FcaFeatures),
+            Optimizer = V(r, Optimizer, D.Optimizer),
+            Schedule = V(r, Schedule, D.Schedule),
             PromptSize = p,
             ImageSize = image,
             CanvasSize = canvas,
             PromptShape = shape,
-            Epochs = r.GetValue(Epochs),
-            BatchSize = r.GetValue(BatchSize),
-            EvalBatchSize = r.GetValue(EvalBatchSize),
+            Epochs = V(r, Epochs, D.Epochs),
+            BatchSize = V(r, BatchSize, D.BatchSize),
+            EvalBatchSize = V(r, EvalBatchSize, D.EvalBatchSize),
             Shots = r.GetValue(Shots),
             TrainFraction = r.GetValue(TrainFraction),
             TrainLimit = r.GetValue(TrainLimit),
             TestLimit = r.GetValue(TestLimit),
-            ValidationFraction = r.GetValue(ValFraction),
-            ValidateEvery = r.GetValue(ValEvery),
-            CheckpointEvery = r.GetValue(CheckpointEvery),
-            Seed = r.GetValue(Seed),
-            Device = r.GetValue(Device)!,
+            ValidationFraction = V(r, ValFraction, D.ValidationFraction),
+            ValidateEvery = V(r, ValEvery, D.ValidateEvery),
+            CheckpointEvery = V(r, CheckpointEvery, D.CheckpointEvery),
+            Seed = V(r, Seed, D.Seed),
+            Device = V(r, Device, D.Device),
             Corruption = r.GetValue(Corruption),
-            Severity = r.GetValue(Severity),
+            Severity = V(r, Severity, D.Severity),
         };
     }
 }
