@@ -23,11 +23,11 @@ public static class TransferExperiment
         IExperimentProgress? progress = null, CancellationToken cancel = default)
     {
         progress ??= new SilentProgress();
-        options.Validate();
-        if (string.IsNullOrWhiteSpace(options.Source)) throw new ArgumentException("--source is required");
+        if (!resume) Check(options);
         var clock = Stopwatch.StartNew();
         bool existed = Directory.Exists(runDir);
-        var (run, o) = RunFolder.Open(runDir, options, resume, overwrite);
+        var (run, o) = RunFolder.Open(runDir, options, resume, overwrite); // with resume: the run's own options
+        if (resume) Check(o);
         try
         {
             var device = TorchDevice.Parse(o.Device);
@@ -72,6 +72,12 @@ public static class TransferExperiment
             try { Directory.Delete(run.Path, recursive: true); } catch (IOException) { }
             throw;
         }
+    }
+
+    private static void Check(TvpOptions o)
+    {
+        o.Validate();
+        if (string.IsNullOrWhiteSpace(o.Source)) throw new ArgumentException("--source is required");
     }
 
     /// <summary>Loads source and targets (source first; duplicates dropped).</summary>

@@ -9,14 +9,28 @@ public static class CliRunner
 
     public static Result Run(params string[] args) => RunIn(SharedData.RepoRoot, args);
 
-    public static Result RunIn(string workingDirectory, params string[] args)
+    /// <summary>Starts tvp without waiting (output discarded).</summary>
+    public static Process Start(params string[] args)
+    {
+        var psi = Info(SharedData.RepoRoot, args);
+        psi.RedirectStandardOutput = false;
+        psi.RedirectStandardError = false;
+        return Process.Start(psi)!;
+    }
+
+    private static ProcessStartInfo Info(string workingDirectory, string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Tvp.Cli.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["TVP_CACHE"] = Path.Combine(Path.GetTempPath(), "tvp-test-cache");
-        using var p = Process.Start(psi)!;
+        return psi;
+    }
+
+    public static Result RunIn(string workingDirectory, params string[] args)
+    {
+        using var p = Process.Start(Info(workingDirectory, args))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException("tvp did not finish: " + string.Join(" ", args)); }

@@ -58,6 +58,42 @@ public class CliTests
         Assert.Equal(new long[] { 3, 224, 224 }, img.shape);
     }
 
+    [SharedFact]
+    public void AKilledRunResumesFromItsLastCheckpoint()
+    {
+        using var dir = new TempDir();
+        var run = Path.Combine(dir.Path, "run");
+        string[] args = { "train", "--data", SharedData.Path("data", "cifar10"), "--source", "cifar10-resnet20", "--train-limit", "96",
+            "--epochs", "2", "--batch-size", "8", "--val-fraction", "0", "--checkpoint-every", "1", "--out", run, "--quiet" };
+        var ck = Path.Combine(run, "checkpoint.safetensors");
+        using (var p = CliRunner.Start(args))
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(5);
+            while (!File.Exists(ck) && DateTime.UtcNow < deadline && !p.HasExited) Thread.Sleep(100);
+            Thread.Sleep(300);
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+        }
+        Assert.True(File.Exists(ck), "no checkpoint was written before the kill");
+        long stepAtKill = long.Parse(new Tvp.IO.SafeTensorFile(ck).Metadata["step"]);
+        Assert.False(File.Exists(Path.Combine(run, "results.json")), "a killed run must not look complete");
+        Assert.True(stepAtKill < 24, $"the run finished before it could be killed (step {stepAtKill})");
+        // Starting again without --resume refuses to clobber the unfinished run.
+        var again = CliRunner.Run(args);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--resume", again.Stderr);
+        var resumed = CliRunner.Run("train", "--out", run, "--resume", "--json", "--quiet");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        using var doc = JsonDocument.Parse(resumed.Stdout);
+        Assert.Equal(24, doc.RootElement.GetProperty("steps").GetInt64());
+        Assert.True(File.Exists(Path.Combine(run, "prompt.safetensors")));
+        Assert.True(File.Exists(Path.Combine(run, "results.json")));
+        var steps = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("loss", out _)).Select(e => e.GetProperty("step").GetInt64()).ToArray();
+        Assert.Contains(24L, steps);
+        Assert.Contains(stepAtKill + 1, steps);
+    }
+
     [Fact]
     public void UnknownModelIsOneClearError()
     {
