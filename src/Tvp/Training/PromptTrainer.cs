@@ -68,6 +68,7 @@ public sealed class PromptTrainer
                 rule.Restore(ck, "rule.", device);
                 _observer.OnMessage($"resuming from step {startStep} of {total} ({checkpointPath})");
             }
+            if (startStep > 0 && metricsPath is not null && File.Exists(metricsPath)) TrimMetrics(metricsPath, startStep);
             var clock = Stopwatch.StartNew();
             long images = 0;
             using var metrics = metricsPath is null ? null : new StreamWriter(metricsPath, append: resume && startStep > 0);
@@ -168,6 +169,21 @@ public sealed class PromptTrainer
         var order = trainIdx.ToArray();
         new Random(Seeds.Mix(_o.Seed, epoch, 7919)).Shuffle(order);
         return order;
+    }
+
+    /// <summary>After a resume, drops metric lines logged after the checkpoint (they will be logged again).</summary>
+    private static void TrimMetrics(string path, long upToStep)
+    {
+        var keep = File.ReadLines(path).Where(line =>
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                return doc.RootElement.TryGetProperty("step", out var st) && st.GetInt64() <= upToStep;
+            }
+            catch (JsonException) { return false; } // a line cut short by the kill
+        }).ToArray();
+        IO.AtomicFile.WriteAllText(path, keep.Length == 0 ? "" : string.Join("\n", keep) + "\n");
     }
 
     private static void SaveCheckpoint(string path, VisualPrompt prompt, Tensor best, IPromptUpdateRule rule, long step, long total, long bestStep, double? bestVal)
