@@ -12,7 +12,8 @@ namespace Tvp.Experiments;
 public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[] TrainIndices, int[] ValidationIndices, int[] TestIndices)
 {
     /// <summary>
-    /// Loads <c>--data</c>: a folder with <c>train/</c> and <c>test/</c> (ImageFolder layout). Applies the few-shot /
+    /// Loads <c>--data</c>: a folder with <c>train/</c> and <c>test/</c> (ImageFolder layout), or with
+    /// <c>train.jsonl</c> and <c>test.jsonl</c> (question/candidates/answer tasks). Applies the few-shot /
     /// fraction / limit samplers (seeded, without replacement), holds out a stratified validation split from the
     /// training images, limits the test images, and corrupts the test images when asked.
     /// </summary>
@@ -21,10 +22,18 @@ public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[]
         if (string.IsNullOrWhiteSpace(o.Data)) throw new ArgumentException("--data is required (a folder with train/ and test/)");
         var root = o.Data;
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"--data {root}: folder not found");
+        var trainJsonl = Path.Combine(root, "train.jsonl");
+        var testJsonl = Path.Combine(root, "test.jsonl");
+        if (File.Exists(trainJsonl) && File.Exists(testJsonl))
+        {
+            // JSONL tasks (yes/no, counting, ...): each line {"image", "question", "answer", "candidates"}.
+            if (o.Corruption is not null) throw new ArgumentException("--corruption applies to image-folder datasets only");
+            return Split(Data.Tasks.JsonlTaskDataset.Load(trainJsonl), Data.Tasks.JsonlTaskDataset.Load(testJsonl), o);
+        }
         var trainDir = Path.Combine(root, "train");
         var testDir = Path.Combine(root, "test");
         if (!Directory.Exists(trainDir) || !Directory.Exists(testDir))
-            throw new DirectoryNotFoundException($"--data {root}: expected train/ and test/ folders inside (ImageFolder layout: one folder per class)");
+            throw new DirectoryNotFoundException($"--data {root}: expected train/ and test/ folders inside (ImageFolder layout: one folder per class), or train.jsonl and test.jsonl (tasks)");
         var name = Path.GetFileName(Path.GetFullPath(root).TrimEnd('/'));
         IImageDataset trainImages = new ImageFolderDataset(trainDir);
         IImageDataset testImages = new ImageFolderDataset(testDir);

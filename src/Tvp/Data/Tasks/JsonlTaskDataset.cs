@@ -11,7 +11,7 @@ namespace Tvp.Data.Tasks;
 /// style). <see cref="Classes"/> is the union of all candidates in first-seen order, so a task whose rows
 /// share one candidate list is also an ordinary labelled dataset.
 /// </summary>
-public sealed class JsonlTaskDataset : IImageDataset
+public sealed class JsonlTaskDataset : ITaskDataset
 {
     private readonly List<TaskExample> _examples;
     private readonly List<string> _classes = new();
@@ -83,6 +83,12 @@ public sealed class JsonlTaskDataset : IImageDataset
 
     /// <inheritdoc/>
     public string Describe(int index) => $"{Source}:{index} ({_examples[index].Image})";
+
+    /// <inheritdoc/>
+    public string Name => Path.GetFileNameWithoutExtension(Source);
+
+    /// <inheritdoc/>
+    public TaskBatch BatchOf(IReadOnlyList<int> indices) => Batch(indices);
 
     /// <summary>The text side of a batch of examples: each row's question, candidates and right answer.</summary>
     /// <exception cref="InvalidOperationException">An example has no candidates (open answers are scored by generation).</exception>
