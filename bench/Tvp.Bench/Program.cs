@@ -11,6 +11,7 @@ public static class Program
         // One line per benchmark, e.g. ["clip"] = ("CLIP forward/backward images/s", ClipBench.Run),
         ["clip"] = ("CLIP ViT-B/32 forward, forward+backward-to-pixels images/s; text-cache saving", ClipBench.Run),
         ["llava"] = ("LLaVA train-step images/s, peak memory, KV-cached vs naive scoring (10/100 candidates)", LlavaBench.Run),
+        ["demo"] = ("shared ResNet-18 encoder images/s at demo resolutions, forward and forward+backward", DemoBench.Run),
     };
 
     public static int Main(string[] args)
