@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(EncodeCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }

@@ -136,9 +136,8 @@ internal sealed class SharedEncoder : IDisposable
     private bool IsLastInput(Tensor pixels, bool grad)
     {
         if (_lastInput is null || _lastSpatial is null || grad != _lastGrad) return false;
-        if (ReferenceEquals(pixels, _lastInput)) return true;
         if (pixels.IsInvalid) return false;
-        return pixels.device == _lastInput.device && pixels.dtype == _lastInput.dtype
+        return pixels.device_type == _lastInput.device_type && pixels.device_index == _lastInput.device_index && pixels.dtype == _lastInput.dtype
             && pixels.shape.SequenceEqual(_lastInput.shape) && pixels.stride().SequenceEqual(_lastInput.stride())
             && pixels.dtype == ScalarType.Float32 && pixels.storage_offset() == _lastInput.storage_offset()
             && pixels.storage<float>().data_ptr() == _lastInput.storage<float>().data_ptr();

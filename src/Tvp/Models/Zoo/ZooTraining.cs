@@ -53,13 +53,14 @@ internal static class ZooTraining
         return (head, acc);
     }
 
-    /// <summary>Trains the small CNN on prepared inputs [N,3,32,32]; returns it and its held-out top-1.</summary>
+    /// <summary>Trains the small CNN on prepared inputs [N,3,32,32] for <paramref name="epochs"/> epochs but at least 400 steps; returns it and its held-out top-1.</summary>
     public static (SmallCnn Network, double HoldoutTop1) TrainCnn(Tensor inputs, Tensor labels, int classes, int seed,
         int epochs = 4, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         torch.manual_seed(seed);
         var net = new SmallCnn(classes);
         var (train, hold) = Split(inputs.shape[0], seed);
+        epochs = CnnEpochs(train.Length, epochs);
         net.train();
         using var opt = optim.Adam(net.parameters(), lr: 2e-3);
         Fit(train, 64, epochs, seed, rows =>
@@ -78,6 +79,9 @@ internal static class ZooTraining
         double acc = Accuracy(hold, labels, x => { var (l, f) = net.Forward(x); f.Dispose(); return l; }, inputs);
         return (net, acc);
     }
+
+    /// <summary>The CNN's epochs for <paramref name="trainRows"/> rows: at least <paramref name="epochs"/>, and at least 400 steps of 64.</summary>
+    public static int CnnEpochs(int trainRows, int epochs) => Math.Max(epochs, (int)Math.Ceiling(400.0 / Math.Ceiling(trainRows / 64.0)));
 
     private static void Fit(long[] train, int batch, int epochs, int seed, Action<long[]> step, IProgress<int>? progress, CancellationToken cancel)
     {
