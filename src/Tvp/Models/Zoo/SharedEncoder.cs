@@ -10,10 +10,10 @@ namespace Tvp.Models.Zoo;
 /// Preprocessing: resize the prompted canvas to the resolution (bilinear), RGB → BGR, ×255, minus the per-channel
 /// mean of the package's 224×224 mean image (a mean IMAGE makes no sense at another resolution).
 /// <para>
-/// Memo: the last input and its spatial map are kept, so several heads handed the same batch (CandidateScorer gives
+/// Memo: the last input of each grad mode and its spatial map are kept, so several heads handed the same batch (CandidateScorer gives
 /// every model on a device the same prompted tensor; the trainer gives the source and the TSE guide the same
 /// prompted tensor, which <c>.to(device)</c> re-wraps) run the encoder once. A hit needs the same grad mode and
-/// either the very same Tensor object or a tensor over the same memory (data pointer, shape, strides, dtype): the
+/// a tensor over the same memory (data pointer, shape, strides, dtype): the
 /// memo holds an alias of the last input, so its memory cannot be reused by another tensor while it is kept.
 /// With grad enabled the kept map carries its autograd graph, which is how the source's loss and TSE share one
 /// forward pass and both still send gradients to the prompt. Inputs must not be modified in place.
@@ -30,9 +30,10 @@ internal sealed class SharedEncoder : IDisposable
     private static readonly Dictionary<string, (SharedEncoder Encoder, int Users)> Pool = new();
     private readonly OnnxGraph _graph;
     private readonly string _poolKey;
-    private Tensor? _lastInput;
-    private Tensor? _lastSpatial;
-    private bool _lastGrad;
+    // One memo slot per grad mode: the trainer's clean no-grad FCA pass must not evict the prompted batch that the
+    // source's loss and TSE share.
+    private readonly Tensor?[] _lastInput = new Tensor?[2];
+    private readonly Tensor?[] _lastSpatial = new Tensor?[2];
 
     /// <summary>Input size, mean/std (in [0,1] RGB units) and interpolation.</summary>
     public ModelInfo Info { get; }
@@ -117,7 +118,7 @@ internal sealed class SharedEncoder : IDisposable
     public Tensor Spatial(Tensor pixels)
     {
         bool grad = is_grad_enabled();
-        if (IsLastInput(pixels, grad)) return _lastSpatial!.alias();
+        if (IsLastInput(pixels, grad)) return _lastSpatial[grad ? 1 : 0]!.alias();
         using var scope = NewDisposeScope();
         var x = ModelInput.Prepare(pixels.to(Device), Info).flip(1);          // [B, 3, R, R] BGR, 0–255 minus mean
         var map = _graph.Run(GraphInput, x, SpatialOutput);                     // [B, 512, h, w]
@@ -135,29 +136,36 @@ internal sealed class SharedEncoder : IDisposable
 
     private bool IsLastInput(Tensor pixels, bool grad)
     {
-        if (_lastInput is null || _lastSpatial is null || grad != _lastGrad) return false;
-        if (pixels.IsInvalid) return false;
-        return pixels.device_type == _lastInput.device_type && pixels.device_index == _lastInput.device_index && pixels.dtype == _lastInput.dtype
-            && pixels.shape.SequenceEqual(_lastInput.shape) && pixels.stride().SequenceEqual(_lastInput.stride())
-            && pixels.dtype == ScalarType.Float32 && pixels.storage_offset() == _lastInput.storage_offset()
-            && pixels.storage<float>().data_ptr() == _lastInput.storage<float>().data_ptr();
+        int k = grad ? 1 : 0;
+        var last = _lastInput[k];
+        if (last is null || _lastSpatial[k] is null || pixels.IsInvalid) return false;
+        return pixels.device_type == last.device_type && pixels.device_index == last.device_index && pixels.dtype == last.dtype
+            && pixels.shape.SequenceEqual(last.shape) && pixels.stride().SequenceEqual(last.stride())
+            && pixels.dtype == ScalarType.Float32 && pixels.storage_offset() == last.storage_offset()
+            && pixels.storage<float>().data_ptr() == last.storage<float>().data_ptr();
     }
 
     private void Remember(Tensor input, Tensor map, bool grad)
     {
-        Forget();
-        _lastInput = input.alias().DetachFromDisposeScope();
-        _lastGrad = grad;
-        _lastSpatial = map.alias().DetachFromDisposeScope();
+        int k = grad ? 1 : 0;
+        Drop(k);
+        _lastInput[k] = input.alias().DetachFromDisposeScope();
+        _lastSpatial[k] = map.alias().DetachFromDisposeScope();
+    }
+
+    private void Drop(int k)
+    {
+        _lastSpatial[k]?.Dispose();
+        _lastSpatial[k] = null;
+        _lastInput[k]?.Dispose();
+        _lastInput[k] = null;
     }
 
     /// <summary>Drops the memo (and with it any autograd graph it holds).</summary>
     public void Forget()
     {
-        _lastSpatial?.Dispose();
-        _lastSpatial = null;
-        _lastInput?.Dispose();
-        _lastInput = null;
+        Drop(0);
+        Drop(1);
     }
 
     /// <summary>Frees the graph now (an instance made outside the pool) or releases one pooled use.</summary>
