@@ -10,6 +10,7 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("tvp — Transferable Visual Prompting: learn one pixel-space prompt on a source model, use it on many targets.");
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(TransferCommand.Create());

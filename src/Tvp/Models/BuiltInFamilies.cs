@@ -9,10 +9,12 @@ internal static class BuiltInFamilies
         yield return new Clip.ClipFamily();
         yield return new Llava.LlavaFamily();
         yield return new Onnx.OnnxFamily();
+        yield return new Zoo.ZooFamily();
     }
 
     public static IEnumerable<IGuideFamily> CreateGuides()
     {
         yield return new Clip.ClipGuideFamily();
+        yield return new Guides.OfflineGuideFamily();
     }
 }

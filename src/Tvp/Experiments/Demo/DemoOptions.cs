@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tvp.Models.Zoo;
+
+namespace Tvp.Experiments.Demo;
+
+/// <summary>
+/// Everything <c>tvp demo</c> does, with the defaults chosen to fit 10 minutes on a 2-core CPU (first run, zoo
+/// training included). Serialised into the run folder as <c>options.json</c>.
+/// </summary>
+public sealed record DemoOptions
+{
+    /// <summary>Fashion-MNIST IDX folder (Debian's dataset-fashion-mnist).</summary>
+    public string Data { get; init; } = "/usr/share/datasets/fashion-mnist";
+    /// <summary>The zoo model the prompts are trained on.</summary>
+    public string Source { get; init; } = "zoo-linear";
+    /// <summary>Canvas side (the prompt's space).</summary>
+    public int CanvasSize { get; init; } = 64;
+    /// <summary>Inner image side (the 28-px images are resized to it).</summary>
+    public int ImageSize { get; init; } = 48;
+    /// <summary>Border width of the padding prompt (canvas = image + 2·prompt).</summary>
+    public int PromptSize { get; init; } = 8;
+    /// <summary>Shared encoder input side (the canvas is resized to it).</summary>
+    public int Resolution { get; init; } = 64;
+    /// <summary>Clean training images for heads, CNN and guide.</summary>
+    public int ZooTrainImages { get; init; } = 6000;
+    /// <summary>Corrupted training images for the prompts (disjoint from the zoo's), 5% of them held out for validation.</summary>
+    public int PromptTrainImages { get; init; } = 1000;
+    /// <summary>Corrupted test images evaluated.</summary>
+    public int TestImages { get; init; } = 2000;
+    /// <summary>Corruption of the downstream task (prompt training and test images).</summary>
+    public string Corruption { get; init; } = "contrast";
+    /// <summary>Corruption severity 1–5.</summary>
+    public int Severity { get; init; } = 5;
+    /// <summary>Prompt training epochs.</summary>
+    public int Epochs { get; init; } = 2;
+    /// <summary>Prompt training batch size.</summary>
+    public int BatchSize { get; init; } = 16;
+    /// <summary>Learning rate of the normalised-gradient step.</summary>
+    public double Lr { get; init; } = 1;
+    /// <summary>λ_fca of the TVP prompts.</summary>
+    public double Fca { get; init; } = 0.05;
+    /// <summary>λ_tse of the TVP prompts.</summary>
+    public double Tse { get; init; } = 0.05;
+    /// <summary>Which FCA features the TVP prompts use: both (one prompt each), connector or encoder.</summary>
+    public string FcaFeatures { get; init; } = "both";
+    /// <summary>Seed.</summary>
+    public int Seed { get; init; } = 42;
+    /// <summary>cpu, cuda, cuda:N.</summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>Ignore (and rebuild) the cached zoo, features and guide.</summary>
+    public bool Fresh { get; init; }
+
+    /// <summary>The zoo these options use.</summary>
+    public ZooConfig Zoo => new(CanvasSize, ImageSize, Resolution, ZooTrainImages, Seed);
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>JSON with snake_case names.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Checks ranges; throws ArgumentException naming the option.</summary>
+    public void Validate()
+    {
+        Zoo.Validate();
+        if (CanvasSize != ImageSize + 2 * PromptSize)
+            throw new ArgumentException($"--canvas-size {CanvasSize} must be --image-size + 2·--prompt-size ({ImageSize} + 2·{PromptSize})");
+        if (PromptTrainImages < 20 || TestImages < 10) throw new ArgumentException("--prompt-train-images must be at least 20 and --test-images at least 10");
+        if (Epochs <= 0 || BatchSize <= 0 || Lr <= 0 || Fca < 0 || Tse < 0) throw new ArgumentException("--epochs, --batch-size and --lr must be positive, --fca and --tse non-negative");
+        if (FcaFeatures is not ("both" or "connector" or "encoder")) throw new ArgumentException($"--fca-features must be both, connector or encoder, got '{FcaFeatures}'");
+        Tvp.Data.Corruptions.CheckName(Corruption);
+        if (Severity is < 1 or > 5) throw new ArgumentException($"--severity must be 1..5, got {Severity}");
+    }
+}

@@ -1,0 +1,59 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Tvp.Models.Zoo;
+
+/// <summary>
+/// A shared-encoder zoo model: the process-wide frozen ResNet-18 (<see cref="SharedEncoder"/>) plus its own
+/// trained head. ImageFeatures = the head's connector output; EncoderFeatures = the shared encoder's pooled
+/// output (what <c>--fca-features encoder</c> compares). The head is frozen too: only the prompt learns.
+/// </summary>
+internal sealed class ZooModel : ZooClassifier, IEncoderFeatures
+{
+    private readonly SharedEncoder _encoder;
+    private readonly ZooHead _head;
+
+    /// <summary>Wraps a head around the pooled encoder of <paramref name="resolution"/> on <paramref name="device"/> (the model takes ownership of the head).</summary>
+    public ZooModel(string name, ZooHead head, int resolution, IReadOnlyList<string> labels, Device device)
+        : base(Describe(name, resolution), labels)
+    {
+        _encoder = SharedEncoder.Acquire(resolution, device);
+        _head = head;
+        _head.to(device);
+        _head.eval();
+        foreach (var p in _head.parameters()) p.requires_grad = false;
+    }
+
+    private static ModelInfo Describe(string name, int resolution)
+    {
+        var e = SharedEncoder.DescribeInput(resolution);
+        return e with { Name = name };
+    }
+
+    /// <summary>The shared encoder (tests check the memo through it).</summary>
+    internal SharedEncoder Encoder => _encoder;
+
+    /// <summary>The head.</summary>
+    internal ZooHead Head => _head;
+
+    /// <inheritdoc />
+    public override Device Device => _encoder.Device;
+
+    internal override (Tensor Logits, Tensor Connector) Forward(Tensor pixels)
+    {
+        using var scope = NewDisposeScope();
+        var spatial = _encoder.Spatial(pixels);                                    // [B, 512, h, w]
+        var (logits, connector) = _head.Forward(spatial);
+        return (logits.MoveToOuterDisposeScope(), connector.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    public Tensor EncoderFeatures(Tensor pixels) => _encoder.Pooled(pixels);
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _head.Dispose();
+        _encoder.Release();
+    }
+}
