@@ -85,10 +85,17 @@ public static class ModelRegistry
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<RegistryEntry>();
-        foreach (var folder in SearchFolders().Where(Directory.Exists))
+        var cacheModels = Path.Combine(CacheFolder(), "models");
+        // The cache's models folder is always asked: families may keep models elsewhere in the cache (the demo zoo).
+        foreach (var folder in SearchFolders().Where(f => Directory.Exists(f) || f == cacheModels))
             foreach (var fam in Families)
-                foreach (var e in fam.Discover(folder))
+            {
+                IEnumerable<RegistryEntry> found;
+                try { found = fam.Discover(folder).ToArray(); }
+                catch (DirectoryNotFoundException) { continue; }
+                foreach (var e in found)
                     if (seen.Add(e.Name)) result.Add(e);
+            }
         return result;
     }
 
