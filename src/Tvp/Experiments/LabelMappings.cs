@@ -49,13 +49,8 @@ public static class LabelMappings
             using (batch)
             using (var scope = NewDisposeScope())
             {
-                var pred = model.Logits(batch.Canvas.to(model.Device)).argmax(1).cpu().data<long>().ToArray();
-                for (int i = 0; i < pred.Length; i++)
-                {
-                    int c = batches.Data.LabelOf(batch.Indices[i]);
-                    counts[c, pred[i]]++;
-                }
-                done += pred.Length;
+                Models.Classifiers.FrequencyLabelMapping.AddPredictions(counts, model, batch.Canvas, batch.Indices.Select(batches.Data.LabelOf).ToArray());
+                done += batch.Indices.Length;
                 progress?.Report(done);
             }
         }

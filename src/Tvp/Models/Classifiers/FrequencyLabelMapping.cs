@@ -26,11 +26,17 @@ internal static class FrequencyLabelMapping
             int n = Math.Min(batchSize, data.Count - start);
             var canvases = new Tensor[n];
             for (int i = 0; i < n; i++) canvases[i] = toCanvas(data.LoadImage(start + i)); // freed with the scope
-            var batch = stack(canvases).to(model.Device); // [n, 3, h, w]
-            var predicted = model.Logits(batch).argmax(1).cpu().data<long>().ToArray(); // [n]
-            for (int i = 0; i < n; i++) counts[data.LabelOf(start + i), predicted[i]]++;
+            AddPredictions(counts, model, stack(canvases), Enumerable.Range(start, n).Select(data.LabelOf).ToArray()); // [n, 3, h, w]
         }
         return counts;
+    }
+
+    /// <summary>Adds one batch to counts[task class, predicted model label] (no gradient; the caller owns the dispose scope).</summary>
+    public static void AddPredictions(long[,] counts, ILabelledClassifier model, Tensor canvases, IReadOnlyList<int> taskLabels)
+    {
+        using var _ = no_grad();
+        var predicted = model.Logits(canvases.to(model.Device)).argmax(1).cpu().data<long>().ToArray(); // [n]
+        for (int i = 0; i < predicted.Length; i++) counts[taskLabels[i], predicted[i]]++;
     }
 
     /// <summary>The one-to-one frequency mapping of <paramref name="data"/>'s classes to <paramref name="model"/>'s labels.</summary>
