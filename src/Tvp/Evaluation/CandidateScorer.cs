@@ -52,13 +52,13 @@ public static class CandidateScorer
                         var order = scores.argsort(1, descending: true);
                         var arr = order[.., 0].to_type(ScalarType.Int64).data<long>().ToArray();
                         int k = Math.Min(5, (int)scores.shape[1]);
-                        var topk = order[.., ..k].to_type(ScalarType.Int64);
+                        var topk = order[.., ..k].to_type(ScalarType.Int64).contiguous().data<long>().ToArray(); // [B·k]
                         for (int i = 0; i < arr.Length; i++)
                         {
                             int target = batch.Task.Targets[i];
                             preds[m, p][done + i] = (int)arr[i];
                             if (arr[i] == target) top1[m, p]++;
-                            if (target >= 0 && topk[i].data<long>().ToArray().Contains(target)) top5[m, p]++;
+                            if (target >= 0 && Array.IndexOf(topk, (long)target, i * k, k) >= 0) top5[m, p]++;
                         }
                     }
                 }
