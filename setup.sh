@@ -6,8 +6,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
-# Debian/Ubuntu packages: the Fashion-MNIST data set for `tvp demo`, and basics.
-pkgs=(dataset-fashion-mnist fonts-dejavu-core ca-certificates)
+# Debian/Ubuntu packages: the Fashion-MNIST data set for `tvp demo`, fonts for report figures, djpeg (an
+# independent JPEG decoder the tests compare against), and basics.
+pkgs=(dataset-fashion-mnist fonts-dejavu-core libjpeg-turbo-progs ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ! command -v dotnet >/dev/null 2>&1; then
