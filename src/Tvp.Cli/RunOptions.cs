@@ -31,6 +31,7 @@ internal sealed class RunOptions
     public Option<int> TrainLimit { get; } = new("--train-limit") { Description = "At most N training images (0 = all), stratified, without replacement.", DefaultValueFactory = _ => 0 };
     public Option<int> TestLimit { get; } = new("--test-limit") { Description = "At most N test images (0 = all).", DefaultValueFactory = _ => 0 };
     public Option<double> ValFraction { get; } = new("--val-fraction") { Description = "Fraction of training images held out for validation (prompt selection).", DefaultValueFactory = _ => D.ValidationFraction };
+    public Option<int> ValMin { get; } = new("--val-min") { Description = "At least this many held-out training images for validation (at most half of them).", DefaultValueFactory = _ => D.ValidationMinimum };
     public Option<int> ValEvery { get; } = new("--val-every") { Description = "Validate every N steps (and at each epoch end).", DefaultValueFactory = _ => D.ValidateEvery };
     public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Checkpoint every N steps.", DefaultValueFactory = _ => D.CheckpointEvery };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed for sampling, augmentation and order.", DefaultValueFactory = _ => D.Seed };
@@ -49,7 +50,7 @@ internal sealed class RunOptions
             cmd.Options.Add(o);
         if (withTargets) cmd.Options.Add(Targets);
         foreach (var o in new Option[] { LabelMap, Guide, Lr, Fca, Tse, FcaFeatures, Optimizer, Schedule, PromptSize, ImageSize, CanvasSize,
-                     PromptShape, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValEvery,
+                     PromptShape, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValMin, ValEvery,
                      CheckpointEvery, Seed, Device, Corruption, Severity, Out, Resume, Overwrite, Quiet, Json })
             cmd.Options.Add(o);
     }
@@ -87,6 +88,7 @@ internal sealed class RunOptions
             TrainLimit = r.GetValue(TrainLimit),
             TestLimit = r.GetValue(TestLimit),
             ValidationFraction = V(r, ValFraction, D.ValidationFraction),
+            ValidationMinimum = V(r, ValMin, D.ValidationMinimum),
             ValidateEvery = V(r, ValEvery, D.ValidateEvery),
             CheckpointEvery = V(r, CheckpointEvery, D.CheckpointEvery),
             Seed = V(r, Seed, D.Seed),

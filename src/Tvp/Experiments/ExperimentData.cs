@@ -9,7 +9,8 @@ namespace Tvp.Experiments;
 /// <param name="TrainIndices">Images used to learn the prompt (and for frequency label mapping).</param>
 /// <param name="ValidationIndices">Held-out training images used for model selection.</param>
 /// <param name="TestIndices">Images used for the reported accuracies.</param>
-public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[] TrainIndices, int[] ValidationIndices, int[] TestIndices)
+/// <param name="ValidationNote">How the validation split was drawn (for the run's log).</param>
+public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[] TrainIndices, int[] ValidationIndices, int[] TestIndices, string ValidationNote = "")
 {
     /// <summary>
     /// Loads <c>--data</c>: a folder with <c>train/</c> and <c>test/</c> (ImageFolder layout), or with
@@ -43,26 +44,38 @@ public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[]
         return Split(new ClassificationTask(trainImages, name, o.Question), new ClassificationTask(testImages, name, o.Question), o);
     }
 
-    /// <summary>Applies the samplers of <paramref name="o"/> to given datasets.</summary>
+    /// <summary>
+    /// Applies the samplers of <paramref name="o"/> to given datasets. The validation split is drawn FIRST, stratified,
+    /// from all training images: max(<see cref="TvpOptions.ValidationFraction"/>·N, <see cref="TvpOptions.ValidationMinimum"/>)
+    /// images, at most half of them; the few-shot / fraction / limit samplers then draw the prompt's training images
+    /// from the rest. So a 1-shot run still selects its prompt on 200 held-out images, and selection never uses test.
+    /// </summary>
     public static ExperimentData Split(ITaskDataset train, ITaskDataset test, TvpOptions o)
     {
-        int[] pool = Enumerable.Range(0, train.Count).ToArray();
-        if (o.Shots > 0) pool = Samplers.KPerClass(train, o.Shots, o.Seed);
-        else if (o.TrainFraction > 0) pool = Samplers.FractionPerClass(train, o.TrainFraction, o.Seed);
+        int n = train.Count;
+        int[] rest = Enumerable.Range(0, n).ToArray(), valIdx = Array.Empty<int>();
+        string note = "no validation split: the last prompt is kept";
+        int want = Math.Max((int)Math.Round(o.ValidationFraction * n, MidpointRounding.AwayFromZero), o.ValidationFraction > 0 ? o.ValidationMinimum : 0);
+        if (want > 0 && n >= 2)
+        {
+            int count = Math.Min(want, n / 2);
+            var (tr, va) = Samplers.TrainValidationSplit(train, Math.Clamp((double)count / n, 1e-9, 0.5), Seeds.Mix(o.Seed, 1));
+            (rest, valIdx) = (tr, va);
+            note = valIdx.Length >= want
+                ? $"validation: {valIdx.Length} held-out training images (max of {o.ValidationFraction:P0} of {n} and {o.ValidationMinimum}), never test"
+                : $"validation: only {valIdx.Length} held-out training images (half of the {n} training images; {want} asked), never test";
+        }
+        int[] pool = rest;
+        var restView = new DatasetView(train, rest);
+        if (o.Shots > 0) pool = Map(rest, Samplers.KPerClass(restView, o.Shots, o.Seed));
+        else if (o.TrainFraction > 0) pool = Map(rest, Samplers.FractionPerClass(restView, o.TrainFraction, o.Seed));
         if (o.TrainLimit > 0 && o.TrainLimit < pool.Length)
             pool = Map(pool, Samplers.Limit(new DatasetView(train, pool), o.TrainLimit, o.Seed));
-        int[] trainIdx = pool, valIdx = Array.Empty<int>();
-        if (o.ValidationFraction > 0)
-        {
-            var (tr, va) = Samplers.TrainValidationSplit(new DatasetView(train, pool), o.ValidationFraction, Seeds.Mix(o.Seed, 1));
-            trainIdx = Map(pool, tr);
-            valIdx = Map(pool, va);
-        }
         int[] testIdx = o.TestLimit > 0 && o.TestLimit < test.Count
             ? Samplers.Limit(test, o.TestLimit, Seeds.Mix(o.Seed, 2)).OrderBy(i => i).ToArray()
             : Enumerable.Range(0, test.Count).ToArray();
-        if (trainIdx.Length == 0) throw new ArgumentException($"{train.Name}: no training images left after sampling");
-        return new ExperimentData(train, test, trainIdx, valIdx, testIdx);
+        if (pool.Length == 0) throw new ArgumentException($"{train.Name}: no training images left after sampling");
+        return new ExperimentData(train, test, pool, valIdx, testIdx, note);
     }
 
     private static int[] Map(int[] pool, int[] viewIdx) => viewIdx.Select(i => pool[i]).ToArray();

@@ -6,12 +6,14 @@ namespace Tvp.Experiments;
 
 /// <summary>
 /// Gives every labelled classifier its task → model label mapping: identity (by name when the labels are the
-/// task's classes, else by index), an explicit file, or frequency label mapping computed from the unprompted
-/// model's predictions on the training images. Models that score candidate text themselves are left alone.
+/// task's classes, else by index), an explicit file, frequency label mapping (FLM) computed from the unprompted
+/// model's predictions on the training images, or iterative label mapping (ILM: FLM recomputed on the PROMPTED
+/// training images at each epoch start, see <see cref="IterativeLabelMapping"/>). Models that score candidate text
+/// themselves are left alone.
 /// </summary>
 public static class LabelMappings
 {
-    /// <summary>Sets <see cref="ILabelledClassifier.Mapping"/> per <paramref name="spec"/> (identity | frequency | file path).</summary>
+    /// <summary>Sets <see cref="ILabelledClassifier.Mapping"/> per <paramref name="spec"/> (identity | frequency | iterative | file path); iterative starts as frequency.</summary>
     public static LabelMapping? Apply(IPromptableModel model, string spec, IReadOnlyList<string> taskClasses,
         CanvasBatches batches, IReadOnlyList<int> trainIdx, int batchSize, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
@@ -24,7 +26,7 @@ public static class LabelMappings
                 ? new LabelMapping(taskClasses, byName, "identity")
                 : LabelMapping.Identity(taskClasses, clf.Labels.Count);
         }
-        else if (spec == "frequency")
+        else if (spec is "frequency" or "iterative")
         {
             mapping = Frequency(clf, taskClasses, batches, trainIdx, batchSize, progress, cancel);
         }
@@ -36,9 +38,12 @@ public static class LabelMappings
         return mapping;
     }
 
-    /// <summary>FLM: counts[c, l] of unprompted training images of class c predicted as model label l, then a collision-free greedy assignment.</summary>
+    /// <summary>
+    /// FLM: counts[c, l] of training images of class c predicted as model label l, then a collision-free greedy
+    /// assignment. The images are unprompted, or carry <paramref name="prompt"/> when given (ILM).
+    /// </summary>
     public static LabelMapping Frequency(ILabelledClassifier model, IReadOnlyList<string> taskClasses, CanvasBatches batches,
-        IReadOnlyList<int> trainIdx, int batchSize, IProgress<int>? progress = null, CancellationToken cancel = default)
+        IReadOnlyList<int> trainIdx, int batchSize, IProgress<int>? progress = null, CancellationToken cancel = default, Prompts.VisualPrompt? prompt = null)
     {
         var counts = new long[taskClasses.Count, model.Labels.Count];
         int done = 0;
@@ -49,12 +54,15 @@ public static class LabelMappings
             using (batch)
             using (var scope = NewDisposeScope())
             {
-                Models.Classifiers.FrequencyLabelMapping.AddPredictions(counts, model, batch.Canvas, batch.Indices.Select(batches.Data.LabelOf).ToArray());
+                var canvas = batch.Canvas.to(model.Device);
+                if (prompt is not null) canvas = prompt.Apply(canvas);
+                Models.Classifiers.FrequencyLabelMapping.AddPredictions(counts, model, canvas, batch.Indices.Select(batches.Data.LabelOf).ToArray());
                 done += batch.Indices.Length;
                 progress?.Report(done);
             }
         }
-        return LabelMapping.Frequency(taskClasses, counts);
+        var mapping = LabelMapping.Frequency(taskClasses, counts);
+        return prompt is null ? mapping : new LabelMapping(mapping.TaskClasses, mapping.ModelLabels, "iterative");
     }
 
     private static int IndexOf(IReadOnlyList<string> labels, string name)

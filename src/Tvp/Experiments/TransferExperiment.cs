@@ -32,6 +32,7 @@ public static class TransferExperiment
         {
             var device = TorchDevice.Parse(o.Device);
             var data = ExperimentData.Load(o);
+            progress.OnMessage(data.ValidationNote);
             using var batches = new ExperimentBatches(data, o);
             var (trainBatches, testBatches) = (batches.Train, batches.Test);
             var models = LoadModels(evaluate ? o : o with { Targets = Array.Empty<string>() }, device, progress);

@@ -58,6 +58,8 @@ public sealed record TvpOptions
     public int TestLimit { get; init; }
     /// <summary>Fraction of the training images held out for validation (model selection never uses test).</summary>
     public double ValidationFraction { get; init; } = 0.05;
+    /// <summary>At least this many held-out training images for validation (when <see cref="ValidationFraction"/> &gt; 0; at most half the training images).</summary>
+    public int ValidationMinimum { get; init; } = 200;
     /// <summary>Validate every N steps (and at the end of each epoch).</summary>
     public int ValidateEvery { get; init; } = 1000;
     /// <summary>Write a checkpoint every N steps.</summary>
@@ -97,6 +99,7 @@ public sealed record TvpOptions
         if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
         if (BatchSize <= 0 || EvalBatchSize <= 0) throw new ArgumentException("--batch-size must be positive");
         if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException($"--val-fraction must be in [0,1), got {ValidationFraction}");
+        if (ValidationMinimum < 0) throw new ArgumentException($"--val-min must be >= 0, got {ValidationMinimum}");
         if (TrainFraction < 0 || TrainFraction > 1) throw new ArgumentException($"--train-fraction must be in [0,1], got {TrainFraction}");
         if (Optimizer is not ("normalized" or "sgd" or "adam")) throw new ArgumentException($"--optimizer must be normalized, sgd or adam, got '{Optimizer}'");
         if (Schedule is not ("cosine" or "constant")) throw new ArgumentException($"--schedule must be cosine or constant, got '{Schedule}'");

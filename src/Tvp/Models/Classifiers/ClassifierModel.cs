@@ -103,21 +103,46 @@ public sealed class ClassifierModel : ILabelledClassifier
     /// <summary>Cross-entropy of the mapped logits against <see cref="TaskBatch.Targets"/> (every target must be known).</summary>
     public Tensor TaskLoss(Tensor pixels, TaskBatch batch)
     {
+        using var scope = NewDisposeScope();
+        return CrossEntropy(MappedLogits(pixels, batch), batch).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Task loss and penultimate features from ONE forward pass (the head runs on the features FCA compares).</summary>
+    public (Tensor Loss, Tensor Features) TaskLossWithFeatures(Tensor pixels, TaskBatch batch)
+    {
+        CheckRows(pixels, batch);
+        using var scope = NewDisposeScope();
+        var features = _network.Features(ModelInput.Prepare(pixels, Info)); // [B, D]
+        var loss = CrossEntropy(Gather(_network.Classify(features), batch), batch);
+        return (loss.MoveToOuterDisposeScope(), features.MoveToOuterDisposeScope());
+    }
+
+    private Tensor CrossEntropy(Tensor mapped, TaskBatch batch)
+    {
         for (int i = 0; i < batch.Count; i++)
             if (batch.Targets[i] < 0) throw new ArgumentException($"{Info.Name}: task loss needs a target for every row; row {i} has none");
-        using var scope = NewDisposeScope();
-        var mapped = MappedLogits(pixels, batch); // [B, C]
         var targets = tensor(batch.Targets.Select(t => (long)t).ToArray(), dtype: ScalarType.Int64, device: mapped.device);
-        return nn.functional.cross_entropy(mapped, targets).MoveToOuterDisposeScope();
+        return nn.functional.cross_entropy(mapped, targets);
+    }
+
+    private void CheckRows(Tensor pixels, TaskBatch batch)
+    {
+        if (pixels.shape[0] != batch.Count)
+            throw new ArgumentException($"{Info.Name}: {pixels.shape[0]} images but the task batch has {batch.Count} rows");
     }
 
     /// <summary>Logits gathered at each row's candidates' model labels [B, C]; -inf where a row has fewer candidates.</summary>
     internal Tensor MappedLogits(Tensor pixels, TaskBatch batch)
     {
-        if (pixels.shape[0] != batch.Count)
-            throw new ArgumentException($"{Info.Name}: {pixels.shape[0]} images but the task batch has {batch.Count} rows");
+        CheckRows(pixels, batch);
         using var scope = NewDisposeScope();
-        var logits = Logits(pixels); // [B, L]
+        return Gather(Logits(pixels), batch).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Model logits [B, L] gathered at each row's candidates' model labels [B, C]; -inf where a row has fewer candidates.</summary>
+    private Tensor Gather(Tensor logits, TaskBatch batch)
+    {
+        using var scope = NewDisposeScope();
         if (batch.SharedCandidates)
         {
             var index = tensor(ModelLabelsOf(batch.Candidates[0]), dtype: ScalarType.Int64, device: logits.device);
