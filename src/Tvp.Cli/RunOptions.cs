@@ -11,7 +11,7 @@ internal sealed class RunOptions
     public Option<string> Data { get; } = new("--data") { Description = "Dataset root with train/ and test/ (one folder per class)." };
     public Option<string> Source { get; } = new("--source") { Description = "Source model: registry name (tvp models), card .json, checkpoint folder or .onnx." };
     public Option<string[]> Targets { get; } = new("--targets") { Description = "Target models evaluated with the prompt.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => Array.Empty<string>() };
-    public Option<string> LabelMap { get; } = new("--label-map") { Description = "Classifier label mapping: identity | frequency | FILE.", DefaultValueFactory = _ => D.LabelMap };
+    public Option<string> LabelMap { get; } = new("--label-map") { Description = "Classifier label mapping: identity | frequency (FLM on unprompted training images) | iterative (ILM: FLM recomputed on prompted images each epoch) | FILE.", DefaultValueFactory = _ => D.LabelMap };
     public Option<string?> Guide { get; } = new("--guide") { Description = "Image–text guide for TSE (a CLIP checkpoint folder in HF layout, or 'offline'). TSE is off without one." };
     public Option<double> Lr { get; } = new("--lr") { Description = "Learning rate (normalised-gradient step).", DefaultValueFactory = _ => D.Lr };
     public Option<double> Fca { get; } = new("--fca") { Description = "λ_fca, weight of Feature Consistency Alignment.", DefaultValueFactory = _ => D.Fca };

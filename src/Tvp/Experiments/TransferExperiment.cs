@@ -43,9 +43,13 @@ public static class TransferExperiment
                 using var guide = o.Tse > 0 && o.Guide is not null ? GuideRegistry.Load(o.Guide, device) : null;
                 using var tse = guide is null ? null : new TaskSemantics(guide);
                 using var prompt = new VisualPrompt(PromptShapes.Parse(o.PromptShape), o.CanvasSize, o.PromptSize, device);
-                var trainer = new PromptTrainer(source, o, tse, progress);
+                var ilm = o.LabelMap == "iterative" && source is ILabelledClassifier sc
+                    ? new IterativeLabelMapping(sc, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, progress.OnMessage) : null;
+                var trainer = new PromptTrainer(source, o, tse, progress, ilm);
                 progress.Begin($"train on {source.Info.Name}", (int)((data.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
+                var unprompted = (source as ILabelledClassifier)?.Mapping;
                 var training = trainer.Train(prompt, trainBatches, data.TrainIndices, data.ValidationIndices, run.CheckpointPath, run.MetricsPath, resume, cancel);
+                if (ilm is not null) ((ILabelledClassifier)source).Mapping = unprompted; // "none" is evaluated with the unprompted FLM
                 progress.End();
                 PromptFile.Save(run.PromptPath(), prompt, new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize,
                     o.Source, data.Train.Name, o.Fca, o.Tse));
@@ -57,7 +61,7 @@ public static class TransferExperiment
                     Report.RunReport.Write(run.Path);
                     return empty;
                 }
-                var outcome = Evaluate(o, models, new[] { new CandidateScorer.NamedPrompt(source.Info.Name, prompt) }, data, testBatches, run, training, clock, progress, cancel);
+                var outcome = Evaluate(o, models, new[] { new CandidateScorer.NamedPrompt(source.Info.Name, prompt) }, data, testBatches, run, training, clock, progress, cancel, trainBatches);
                 ResultsWriter.Write(run, outcome);
                 Report.RunReport.Write(run.Path);
                 return outcome;
@@ -105,22 +109,44 @@ public static class TransferExperiment
     internal static void MapLabels(IPromptableModel m, TvpOptions o, ExperimentData data, CanvasBatches trainBatches, IExperimentProgress progress, CancellationToken cancel)
     {
         if (m is not ILabelledClassifier) return;
-        var p = o.LabelMap == "frequency" ? progress.Begin($"label mapping {m.Info.Name}", data.TrainIndices.Length) : null;
+        var p = o.LabelMap is "frequency" or "iterative" ? progress.Begin($"label mapping {m.Info.Name}", data.TrainIndices.Length) : null;
         var map = LabelMappings.Apply(m, o.LabelMap, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, p, cancel);
         if (p is not null) progress.End();
-        if (map is not null && map.Kind == "frequency" && m is ILabelledClassifier clf)
+        if (map is not null && map.Kind is "frequency" or "iterative" && m is ILabelledClassifier clf)
             progress.OnMessage($"{m.Info.Name}: " + string.Join(", ", map.TaskClasses.Select((c, i) => $"{c}→{clf.Labels[map.ModelLabels[i]]}")));
     }
 
-    /// <summary>Evaluates all models with no prompt and each given prompt; builds results and the matrix.</summary>
+    /// <summary>
+    /// Evaluates all models with no prompt and each given prompt; builds results and the matrix. With iterative label
+    /// mapping (and <paramref name="trainBatches"/>), each prompt is evaluated with every classifier's FLM recomputed on
+    /// the training images carrying that prompt, and "none" with the unprompted FLM.
+    /// </summary>
     internal static TransferOutcome Evaluate(TvpOptions o, IReadOnlyList<IPromptableModel> models, IReadOnlyList<CandidateScorer.NamedPrompt> prompts,
-        ExperimentData data, CanvasBatches testBatches, RunFolder run, TrainingResult? training, Stopwatch clock, IExperimentProgress progress, CancellationToken cancel)
+        ExperimentData data, CanvasBatches testBatches, RunFolder run, TrainingResult? training, Stopwatch clock, IExperimentProgress progress, CancellationToken cancel,
+        CanvasBatches? trainBatches = null)
     {
         var all = new[] { new CandidateScorer.NamedPrompt("none", null) }.Concat(prompts).ToArray();
         var evalClock = Stopwatch.StartNew();
-        var p = progress.Begin($"evaluate {models.Count} model(s) × {all.Length} prompt(s)", data.TestIndices.Length);
-        var results = CandidateScorer.Evaluate(models, all, testBatches, data.TestIndices, o.EvalBatchSize, p, cancel);
-        progress.End();
+        List<EvaluationResult> results;
+        if (o.LabelMap == "iterative" && trainBatches is not null)
+        {
+            results = new List<EvaluationResult>();
+            foreach (var one in all)
+            {
+                var previous = one.Prompt is null ? null
+                    : IterativeLabelMapping.MapForPrompt(models, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, one.Prompt, cancel);
+                var p1 = progress.Begin($"evaluate {models.Count} model(s) with prompt {one.Name}", data.TestIndices.Length);
+                results.AddRange(CandidateScorer.Evaluate(models, new[] { one }, testBatches, data.TestIndices, o.EvalBatchSize, p1, cancel));
+                progress.End();
+                if (previous is not null) foreach (var (clf, m) in previous) clf.Mapping = m;
+            }
+        }
+        else
+        {
+            var p = progress.Begin($"evaluate {models.Count} model(s) × {all.Length} prompt(s)", data.TestIndices.Length);
+            results = CandidateScorer.Evaluate(models, all, testBatches, data.TestIndices, o.EvalBatchSize, p, cancel).ToList();
+            progress.End();
+        }
         double evalRate = data.TestIndices.Length * (double)models.Count * all.Length / Math.Max(1e-9, evalClock.Elapsed.TotalSeconds);
         var roles = models.Select((m, i) => (m.Info.Name, i == 0 && training is not null ? "source" : "target"))
             .GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First().Item2);

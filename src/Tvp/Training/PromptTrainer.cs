@@ -20,11 +20,17 @@ public sealed class PromptTrainer
     private readonly TvpOptions _o;
     private readonly TaskSemantics? _tse;
     private readonly ITrainingObserver _observer;
+    private readonly IEpochStartHook? _epochStart;
 
-    /// <summary>Creates a trainer. <paramref name="tse"/> is used when λ_tse &gt; 0.</summary>
-    public PromptTrainer(IPromptableModel source, TvpOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null)
+    /// <summary>
+    /// Creates a trainer. <paramref name="tse"/> is used when λ_tse &gt; 0; <paramref name="epochStart"/> (optional) runs at
+    /// every epoch start (iterative label mapping).
+    /// </summary>
+    public PromptTrainer(IPromptableModel source, TvpOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null,
+        IEpochStartHook? epochStart = null)
     {
         _source = source;
+        _epochStart = epochStart;
         _o = options;
         _tse = tse;
         _observer = observer ?? new SilentObserver();
@@ -50,6 +56,7 @@ public sealed class PromptTrainer
         long total = stepsPerEpoch * _o.Epochs;
         long startStep = 0, bestStep = 0;
         double? bestVal = null;
+        string hookState = "";
         Tensor best = prompt.Values();
         try
         {
@@ -66,6 +73,7 @@ public sealed class PromptTrainer
                 best.Dispose();
                 best = ck.ReadFloat("best_prompt");
                 rule.Restore(ck, "rule.", device);
+                if (_epochStart is not null && f.Metadata.TryGetValue("epoch_hook", out var hs) && hs.Length > 0) _epochStart.Restore(hookState = hs);
                 _observer.OnMessage($"resuming from step {startStep} of {total} ({checkpointPath})");
             }
             if (startStep > 0 && metricsPath is not null && File.Exists(metricsPath)) TrimMetrics(metricsPath, startStep);
@@ -78,6 +86,7 @@ public sealed class PromptTrainer
                 int epoch = (int)(step / stepsPerEpoch);
                 var order = EpochOrder(trainIdx, epoch);
                 int b = (int)(step % stepsPerEpoch);
+                if (b == 0 && _epochStart is not null) hookState = _epochStart.OnEpochStart(epoch, prompt, cancel);
                 var idx = order.Skip(b * bs).Take(bs).ToArray();
                 var rng = new Random(Seeds.Mix(_o.Seed, step, 17));
                 double lr = LearningRateSchedule.At(_o.Schedule, _o.Lr, step, total);
@@ -105,7 +114,7 @@ public sealed class PromptTrainer
                 }
                 else if (valIdx.Count == 0) { bestStep = step + 1; best.Dispose(); best = prompt.Values(); }
                 if (checkpointPath is not null && ((step + 1) % _o.CheckpointEvery == 0 || step + 1 == total))
-                    SaveCheckpoint(checkpointPath, prompt, best, rule, step + 1, total, bestStep, bestVal);
+                    SaveCheckpoint(checkpointPath, prompt, best, rule, step + 1, total, bestStep, bestVal, hookState);
             }
             prompt.SetValues(best);
             clock.Stop();
@@ -186,7 +195,7 @@ public sealed class PromptTrainer
         IO.AtomicFile.WriteAllText(path, keep.Length == 0 ? "" : string.Join("\n", keep) + "\n");
     }
 
-    private static void SaveCheckpoint(string path, VisualPrompt prompt, Tensor best, IPromptUpdateRule rule, long step, long total, long bestStep, double? bestVal)
+    private static void SaveCheckpoint(string path, VisualPrompt prompt, Tensor best, IPromptUpdateRule rule, long step, long total, long bestStep, double? bestVal, string hookState)
     {
         using var values = prompt.Values();
         var tensors = new Dictionary<string, Tensor> { ["prompt"] = values, ["best_prompt"] = best };
@@ -198,6 +207,7 @@ public sealed class PromptTrainer
             ["best_step"] = bestStep.ToString(CultureInfo.InvariantCulture),
             ["best_val"] = bestVal?.ToString("R", CultureInfo.InvariantCulture) ?? "",
             ["rule"] = rule.Name,
+            ["epoch_hook"] = hookState,
         });
     }
 }

@@ -15,7 +15,7 @@ public sealed record TvpOptions
     public string Source { get; init; } = "";
     /// <summary>Target models evaluated with the prompt.</summary>
     public IReadOnlyList<string> Targets { get; init; } = Array.Empty<string>();
-    /// <summary>Label mapping for classifiers: identity | frequency | path to a mapping file.</summary>
+    /// <summary>Label mapping for classifiers: identity | frequency | iterative (ILM) | path to a mapping file.</summary>
     public string LabelMap { get; init; } = "identity";
     /// <summary>Image–text guide for TSE (CLIP folder or other guide); TSE is off without one.</summary>
     public string? Guide { get; init; }

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Tvp.Evaluation;
+using Tvp.Models;
+using Tvp.Prompts;
+using Tvp.Training;
+
+namespace Tvp.Experiments;
+
+/// <summary>
+/// Iterative label mapping (ILM, as in ILM-VP, CVPR 2023): at the start of every epoch the source classifier's
+/// frequency label mapping is recomputed on the training images carrying the CURRENT prompt. Epoch 0 keeps the
+/// unprompted FLM (the prompt starts at zero, so the result would be the same).
+/// </summary>
+public sealed class IterativeLabelMapping : IEpochStartHook
+{
+    private readonly ILabelledClassifier _model;
+    private readonly IReadOnlyList<string> _classes;
+    private readonly CanvasBatches _batches;
+    private readonly IReadOnlyList<int> _trainIdx;
+    private readonly int _batchSize;
+    private readonly Action<string>? _log;
+
+    /// <summary>Creates the hook for <paramref name="model"/> on the given training images.</summary>
+    public IterativeLabelMapping(ILabelledClassifier model, IReadOnlyList<string> classes, CanvasBatches batches, IReadOnlyList<int> trainIdx,
+        int batchSize, Action<string>? log = null)
+    {
+        (_model, _classes, _batches, _trainIdx, _batchSize, _log) = (model, classes, batches, trainIdx, batchSize, log);
+    }
+
+    /// <inheritdoc/>
+    public string OnEpochStart(int epoch, VisualPrompt prompt, CancellationToken cancel)
+    {
+        if (epoch > 0 || _model.Mapping is null)
+        {
+            var before = _model.Mapping?.ModelLabels.ToArray();
+            _model.Mapping = LabelMappings.Frequency(_model, _classes, _batches, _trainIdx, _batchSize, cancel: cancel, prompt: prompt);
+            int changed = before is null ? _classes.Count : before.Where((l, i) => l != _model.Mapping.ModelLabels[i]).Count();
+            _log?.Invoke($"ILM epoch {epoch + 1}: {_model.Info.Name} label mapping recomputed on prompted images ({changed} of {_classes.Count} classes changed)");
+        }
+        return string.Join(",", _model.Mapping.ModelLabels.Select(l => l.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <inheritdoc/>
+    public void Restore(string state)
+    {
+        var labels = state.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+        _model.Mapping = new LabelMapping(_classes, labels, "iterative");
+    }
+
+    /// <summary>
+    /// Sets every labelled classifier's mapping to the FLM of the training images carrying <paramref name="prompt"/>
+    /// (how ILM evaluates a prompt on any model); returns the previous mappings so the caller can restore them.
+    /// </summary>
+    public static IReadOnlyDictionary<ILabelledClassifier, LabelMapping?> MapForPrompt(IEnumerable<IPromptableModel> models, IReadOnlyList<string> classes,
+        CanvasBatches batches, IReadOnlyList<int> trainIdx, int batchSize, VisualPrompt prompt, CancellationToken cancel)
+    {
+        var previous = new Dictionary<ILabelledClassifier, LabelMapping?>();
+        foreach (var clf in models.OfType<ILabelledClassifier>())
+        {
+            previous[clf] = clf.Mapping;
+            clf.Mapping = LabelMappings.Frequency(clf, classes, batches, trainIdx, batchSize, cancel: cancel, prompt: prompt);
+        }
+        return previous;
+    }
+}
