@@ -10,13 +10,15 @@ using static TorchSharp.torch;
 namespace Tvp.Training;
 
 /// <summary>
-/// Learns a visual prompt on one source model: L = L_task + λ_fca·FCA − λ_tse·S, updated by the chosen rule
+/// Learns a visual prompt on one source model — or on several at once (an ensemble: their task and FCA losses are
+/// summed into one objective and one step): L = Σ_s (L_task,s + λ_fca·FCA_s) − λ_tse·S, updated by the chosen rule
 /// with a per-iteration schedule. Validates on a held-out split every N steps and keeps the best prompt
 /// (never selected on test). Checkpoints atomically every N steps; <see cref="Train"/> resumes from one.
 /// </summary>
 public sealed class PromptTrainer
 {
     private readonly IPromptableModel _source;
+    private readonly IReadOnlyList<IPromptableModel> _sources;
     private readonly TvpOptions _o;
     private readonly TaskSemantics? _tse;
     private readonly ITrainingObserver _observer;
@@ -27,8 +29,19 @@ public sealed class PromptTrainer
     /// every epoch start (iterative label mapping).
     /// </summary>
     public PromptTrainer(IPromptableModel source, TvpOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null,
+        IEpochStartHook? epochStart = null) : this(new[] { source }, options, tse, observer, epochStart) { }
+
+    /// <summary>
+    /// Creates a trainer for an ensemble of sources (all on one device): one prompt, their losses summed, one update per
+    /// batch; validation selects on their mean top-1.
+    /// </summary>
+    public PromptTrainer(IReadOnlyList<IPromptableModel> sources, TvpOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null,
         IEpochStartHook? epochStart = null)
     {
+        if (sources.Count == 0) throw new ArgumentException("at least one source model is needed");
+        if (sources.Any(s => s.Device != sources[0].Device)) throw new ArgumentException("ensemble sources must be on one device");
+        _sources = sources.ToArray();
+        var source = _sources[0];
         _source = source;
         _epochStart = epochStart;
         _o = options;
@@ -132,19 +145,15 @@ public sealed class PromptTrainer
         using var batch = batches.Make(idx, training: true, rng);
         var canvas = batch.Canvas.to(_source.Device);
         var prompted = prompt.Apply(canvas, training: true, rng);
-        bool joint = _o.Fca > 0 && !(_o.FcaFeatures == "encoder" && _source is IEncoderFeatures);
-        Tensor task, features = null!;
-        if (joint) (task, features) = _source.TaskLossWithFeatures(prompted, batch.Task);
-        else task = _source.TaskLoss(prompted, batch.Task);
-        var loss = task;
+        Tensor loss = null!, task = null!;
         double fcaValue = 0, tseValue = 0;
-        if (_o.Fca > 0)
+        foreach (var source in _sources)
         {
-            Tensor clean;
-            using (no_grad()) clean = Features(canvas).detach();
-            var fca = FeatureConsistency.Loss(joint ? features : Features(prompted), clean);
-            loss = loss + fca * _o.Fca;
-            fcaValue = fca.item<float>();
+            var (t, f) = SourceLoss(source, canvas, prompted, batch.Task);
+            task = task is null ? t : task + t;
+            var term = f is null ? t : t + f * _o.Fca;
+            loss = loss is null ? term : loss + term;
+            if (f is not null) fcaValue += f.item<float>();
         }
         if (_o.Tse > 0 && _tse is not null)
         {
@@ -156,20 +165,36 @@ public sealed class PromptTrainer
         }
         if (prompt.Delta.grad is { } old) old.zero_();
         loss.backward();
-        var grad = prompt.Delta.grad ?? throw new InvalidOperationException($"{_source.Info.Name}: no gradient reached the prompt");
+        var grad = prompt.Delta.grad ?? throw new InvalidOperationException($"{string.Join(" + ", _sources.Select(x => x.Info.Name))}: no gradient reached the prompt");
         rule.Step(prompt.Delta, grad, prompt.Mask, lr);
         grad.zero_();
         return (loss.item<float>(), task.item<float>(), fcaValue, tseValue);
     }
 
-    private Tensor Features(Tensor pixels) =>
-        _o.FcaFeatures == "encoder" && _source is IEncoderFeatures enc ? enc.EncoderFeatures(pixels) : _source.ImageFeatures(pixels);
+    /// <summary>
+    /// One source's task loss and (when λ_fca &gt; 0) FCA loss. On the connector site the task loss and the prompted
+    /// features come from ONE forward pass; the clean features are computed without gradients.
+    /// </summary>
+    private (Tensor Task, Tensor? Fca) SourceLoss(IPromptableModel source, Tensor canvas, Tensor prompted, TaskBatch batch)
+    {
+        if (_o.Fca <= 0) return (source.TaskLoss(prompted, batch), null);
+        bool joint = !(_o.FcaFeatures == "encoder" && source is IEncoderFeatures);
+        Tensor task, features;
+        if (joint) (task, features) = source.TaskLossWithFeatures(prompted, batch);
+        else (task, features) = (source.TaskLoss(prompted, batch), Features(source, prompted));
+        Tensor clean;
+        using (no_grad()) clean = Features(source, canvas).detach();
+        return (task, FeatureConsistency.Loss(features, clean));
+    }
+
+    private Tensor Features(IPromptableModel source, Tensor pixels) =>
+        _o.FcaFeatures == "encoder" && source is IEncoderFeatures enc ? enc.EncoderFeatures(pixels) : source.ImageFeatures(pixels);
 
     private double Validate(VisualPrompt prompt, CanvasBatches batches, IReadOnlyList<int> valIdx, CancellationToken cancel)
     {
-        var r = CandidateScorer.Evaluate(new[] { _source }, new[] { new CandidateScorer.NamedPrompt("current", prompt) },
+        var r = CandidateScorer.Evaluate(_sources, new[] { new CandidateScorer.NamedPrompt("current", prompt) },
             batches, valIdx, _o.EvalBatchSize, cancel: cancel);
-        return r[0].Top1;
+        return r.Average(x => x.Top1);
     }
 
     /// <summary>The training order of epoch <paramref name="epoch"/>: a seeded permutation (same seed → same order).</summary>
