@@ -7,7 +7,7 @@ namespace Tvp.Evaluation;
 /// <summary>
 /// Scores candidates for many models and prompts in one pass over the data: each batch is decoded and
 /// padded once, prompted once per prompt, and handed to every model. Top-1, and top-5 when there are more
-/// than five candidates.
+/// than five candidates; each result also carries the per-image top-1 correctness in the order of the indices.
 /// </summary>
 public static class CandidateScorer
 {
@@ -24,7 +24,9 @@ public static class CandidateScorer
         var top1 = new long[models.Count, prompts.Count];
         var top5 = new long[models.Count, prompts.Count];
         var preds = new int[models.Count, prompts.Count][];
-        for (int m = 0; m < models.Count; m++) for (int p = 0; p < prompts.Count; p++) preds[m, p] = new int[n];
+        var correct = new bool[models.Count, prompts.Count][];
+        for (int m = 0; m < models.Count; m++)
+            for (int p = 0; p < prompts.Count; p++) { preds[m, p] = new int[n]; correct[m, p] = new bool[n]; }
         int maxCandidates = 0, done = 0;
         using var _ = no_grad();
         foreach (var batch in batches.Sequential(indices, batchSize))
@@ -57,7 +59,7 @@ public static class CandidateScorer
                         {
                             int target = batch.Task.Targets[i];
                             preds[m, p][done + i] = (int)arr[i];
-                            if (arr[i] == target) top1[m, p]++;
+                            if (arr[i] == target) { top1[m, p]++; correct[m, p][done + i] = true; }
                             if (target >= 0 && Array.IndexOf(topk, (long)target, i * k, k) >= 0) top5[m, p]++;
                         }
                     }
@@ -70,7 +72,7 @@ public static class CandidateScorer
         for (int m = 0; m < models.Count; m++)
             for (int p = 0; p < prompts.Count; p++)
                 results.Add(new EvaluationResult(models[m].Info.Name, prompts[p].Name, n == 0 ? 0 : (double)top1[m, p] / n,
-                    maxCandidates > 5 ? (n == 0 ? 0 : (double)top5[m, p] / n) : null, n, preds[m, p]));
+                    maxCandidates > 5 ? (n == 0 ? 0 : (double)top5[m, p] / n) : null, n, preds[m, p], correct[m, p]));
         return results;
     }
 

@@ -7,4 +7,5 @@ namespace Tvp.Evaluation;
 /// <param name="Top5">Top-5 accuracy in [0,1] when there are more than 5 candidates, else null.</param>
 /// <param name="Count">Number of images.</param>
 /// <param name="Predictions">Predicted candidate index per image.</param>
-public sealed record EvaluationResult(string Model, string Prompt, double Top1, double? Top5, int Count, int[] Predictions);
+/// <param name="Correct">Top-1 correctness per image, in the order of the evaluated indices (for paired tests and exact merges); null when not recorded.</param>
+public sealed record EvaluationResult(string Model, string Prompt, double Top1, double? Top5, int Count, int[] Predictions, bool[]? Correct = null);
