@@ -218,6 +218,23 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Remote_image_urls_are_fetched_and_prompted_only_when_allowed()
+    {
+        var image = ServerTestFiles.Png(26, 18, seed: 12);
+        File.WriteAllBytes(_tmp.File("remote.png"), image);
+        var applied = CliRunner.Run("apply", "--prompt", _promptA, "--images", _tmp.File("remote.png"), "--out", _tmp.File("outR"), "--quiet");
+        Assert.True(applied.ExitCode == 0, applied.Stderr);
+        _upstream.RemoteImage = image;
+        await using var proxy = await ProxyServer.StartAsync(new ProxyOptions(
+            new HostOptions(new ListenAddress(IPAddress.Loopback, 0), null, new ServerLimits(), LogFormat.Quiet),
+            _upstream.BaseAddress, new[] { new PromptSpec(null, _promptA) }, FetchRemoteImages: true));
+        var message = new UserChatMessage(ChatMessageContentPart.CreateTextPart("q"), ChatMessageContentPart.CreateImagePart(new Uri(_upstream.BaseAddress, "/image.png")));
+        await Client(proxy, "m").CompleteChatAsync(message);
+        var url = Assert.Single(ImageUrls(LastChat()));
+        AssertSamePixels(File.ReadAllBytes(Path.Combine(_tmp.File("outR"), "remote.png")), ServerTestFiles.DataUrlBytes(url));
+    }
+
+    [Fact]
     public void Listening_beyond_loopback_without_an_api_key_is_refused()
     {
         var options = new ProxyOptions(new HostOptions(ListenAddress.Parse("0.0.0.0:0"), null, new ServerLimits()),

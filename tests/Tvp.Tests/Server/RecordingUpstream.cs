@@ -32,6 +32,9 @@ public sealed class RecordingUpstream : IAsyncDisposable
     /// <summary>When set, streaming waits for it after the first content chunk.</summary>
     public TaskCompletionSource? StreamGate { get; set; }
 
+    /// <summary>When set, served at GET /image.png (a remote image for --fetch-remote-images).</summary>
+    public byte[]? RemoteImage { get; set; }
+
     private RecordingUpstream(WebApplication app) => _app = app;
 
     public static async Task<RecordingUpstream> StartAsync()
@@ -55,6 +58,12 @@ public sealed class RecordingUpstream : IAsyncDisposable
         var received = new Received(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, ms.ToArray());
         Requests.Enqueue(received);
         context.Response.Headers["X-Upstream"] = "recording";
+        if (context.Request.Path == "/image.png" && RemoteImage is { } image)
+        {
+            context.Response.ContentType = "image/png";
+            await context.Response.Body.WriteAsync(image);
+            return;
+        }
         if (context.Request.Path == "/v1/models")
         {
             await context.Response.WriteAsJsonAsync(new { @object = "list", data = new[] { new { id = "upstream-model", @object = "model", created = 1, owned_by = "me" } } });
