@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
+using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Tvp.Server;
@@ -51,7 +52,19 @@ public static class ProxyServer
             prompted_models = prompts.Models.ToArray(),
         });
         app.Use((context, next) => rewriter.InvokeAsync(context, () => next(context)));
-        app.MapReverseProxy();
+        app.MapReverseProxy(pipeline => pipeline.Use(async (context, next) =>
+        {
+            await next();
+            // YARP answers an unreachable or failing upstream with an empty 502/504: say why, OpenAI-style.
+            if (context.GetForwarderErrorFeature() is { } failure)
+            {
+                var facts = RequestFacts.Of(context);
+                facts.ErrorCode = "upstream_" + failure.Error;
+                if (!context.Response.HasStarted)
+                    await OpenAiError.WriteAsync(context, new ApiException(context.Response.StatusCode is >= 500 ? context.Response.StatusCode : 502,
+                        $"the upstream {options.UpstreamRoot} failed: {failure.Exception?.Message ?? failure.Error.ToString()}", facts.ErrorCode, errorType: ErrorTypes.Server));
+            }
+        }));
         return app;
     }
 

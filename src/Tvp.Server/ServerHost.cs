@@ -35,8 +35,11 @@ public static class ServerHost
             default: builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }); break;
         }
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // Forwarding failures are logged once, as the request's line (error=upstream_...), without YARP's stack trace.
+        builder.Logging.AddFilter("Yarp", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // A failed start (port in use) reaches the caller as an exception: the CLI prints it as one line.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddSingleton(new ServerMetrics());
         return builder;
     }

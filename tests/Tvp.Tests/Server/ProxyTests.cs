@@ -235,6 +235,24 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unreachable_upstream_is_a_502_with_openai_error_json()
+    {
+        var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        int port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();                                               // nothing listens there now
+        await using var proxy = await ProxyServer.StartAsync(new ProxyOptions(
+            new HostOptions(new ListenAddress(IPAddress.Loopback, 0), null, new ServerLimits(), LogFormat.Quiet),
+            new Uri($"http://127.0.0.1:{port}"), new[] { new PromptSpec(null, _promptA) }));
+        using var http = new HttpClient { BaseAddress = proxy.BaseAddress };
+        using var resp = await http.PostAsync("/v1/chat/completions", new StringContent(Chat(Data(ServerTestFiles.Png(8, 8, 13))), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadGateway, resp.StatusCode);
+        var error = JsonNode.Parse(await resp.Content.ReadAsStringAsync())!["error"]!;
+        Assert.StartsWith("upstream_", (string)error["code"]!);
+        Assert.Equal("server_error", (string)error["type"]!);
+    }
+
+    [Fact]
     public void Listening_beyond_loopback_without_an_api_key_is_refused()
     {
         var options = new ProxyOptions(new HostOptions(ListenAddress.Parse("0.0.0.0:0"), null, new ServerLimits()),
