@@ -2,7 +2,6 @@ using System.CommandLine;
 using Spectre.Console;
 using Tvp.Data;
 using Tvp.Prompts;
-using static TorchSharp.torch;
 
 namespace Tvp.Cli.Commands;
 
@@ -20,8 +19,8 @@ internal static class ApplyCommand
         foreach (var opt in new Option[] { prompt, images, data, output, quiet }) cmd.Options.Add(opt);
         cmd.SetAction(r => CliAction.Run(() =>
         {
-            var (vp, meta) = PromptFile.Load(r.GetValue(prompt)!);
-            using var _ = vp;
+            using var applier = PromptApplier.Load(r.GetValue(prompt)!);
+            var meta = applier.Metadata;
             var files = new List<(string Src, string Rel)>();
             foreach (var f in r.GetValue(images)!) files.Add((f, Path.GetFileNameWithoutExtension(f) + ".png"));
             if (r.GetValue(data) is { } dir)
@@ -34,18 +33,12 @@ internal static class ApplyCommand
             if (files.Count == 0) throw new ArgumentException("no images: give --images FILES or --data DIR");
             foreach (var (src, _) in files) if (!File.Exists(src)) throw new FileNotFoundException($"image not found: {src}", src);
             var outDir = r.GetValue(output)!;
-            var pipeline = new CanvasPipeline(meta.CanvasSize, meta.ImageSize);
             int done = 0;
             foreach (var (src, rel) in files)
             {
-                using var scope = NewDisposeScope();
-                var img = ImageDecoder.Load(src);
-                var canvas = pipeline.ToCanvas(new[] { img }, training: false);
-                Tensor prompted;
-                using (no_grad()) prompted = vp.Apply(canvas)[0];
                 var dst = Path.Combine(outDir, rel);
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dst))!);
-                PromptFile.WritePng(dst, prompted);
+                applier.ApplyFile(src, dst);
                 done++;
                 if (!r.GetValue(quiet) && (done % 500 == 0 || done == files.Count)) Console.Error.WriteLine($"apply: {done}/{files.Count}");
             }

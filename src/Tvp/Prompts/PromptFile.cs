@@ -104,10 +104,19 @@ public static class PromptFile
     /// <summary>Writes a [3,H,W] tensor in [0,1] as an RGB PNG (atomically).</summary>
     public static void WritePng(string pngPath, Tensor chw)
     {
+        var png = EncodePng(chw);
+        AtomicFile.WriteAllBytes(pngPath, png);
+    }
+
+    /// <summary>Encodes a [3,H,W] tensor in [0,1] as the bytes of an RGB PNG file (values clamped, rounded to 8 bits).</summary>
+    public static byte[] EncodePng(Tensor chw)
+    {
         using var scope = NewDisposeScope();
-        var hwc = (chw.detach().cpu().clamp(0f, 1f) * 255f).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        var hwc = (chw.detach().cpu().clamp(0f, 1f) * 255f).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous(); // [H, W, 3]
         int h = (int)hwc.shape[0], w = (int)hwc.shape[1];
         var bytes = hwc.bytes.ToArray();
-        AtomicFile.Write(pngPath, s => new ImageWriter().WritePng(bytes, w, h, ColorComponents.RedGreenBlue, s));
+        using var ms = new MemoryStream();
+        new ImageWriter().WritePng(bytes, w, h, ColorComponents.RedGreenBlue, ms);
+        return ms.ToArray();
     }
 }

@@ -1,0 +1,98 @@
+using Tvp.Models;
+using Tvp.Models.Llava;
+using static TorchSharp.torch;
+
+namespace Tvp.Server;
+
+/// <summary>
+/// <see cref="IChatBackend"/> over tvp's LLaVA (<see cref="LlavaModel"/>): its prompt template and tokenizer
+/// build the prompt ids, <c>GenerateIds</c> decodes greedily with a KV cache (a batch of turns runs as one
+/// left-padded batch), <c>ScoreIds</c> scores candidates with the shared-prefix scorer. The ONLY file of the
+/// server that touches model code.
+/// </summary>
+public sealed class LlavaChatBackend : IChatBackend
+{
+    private readonly LlavaModel _model;
+
+    /// <inheritdoc/>
+    public string ModelId { get; }
+
+    /// <inheritdoc/>
+    public string Family => "llava";
+
+    /// <inheritdoc/>
+    public int MaxImagesPerTurn => 1;
+
+    private LlavaChatBackend(LlavaModel model, string id) { _model = model; ModelId = id; }
+
+    /// <summary>Loads a LLaVA checkpoint folder on the CPU; <paramref name="modelId"/> defaults to the folder's name.</summary>
+    /// <exception cref="ArgumentException">The folder has no tokenizer (the server needs text in and out).</exception>
+    public static LlavaChatBackend Load(string folder, string? modelId = null)
+    {
+        var model = LlavaModel.Load(folder, CPU);
+        try { _ = model.PromptEncoder; }
+        catch (InvalidOperationException e)
+        {
+            model.Dispose();
+            throw new ArgumentException($"--model {folder}: {e.Message.Replace("; give token ids instead", "", StringComparison.Ordinal)}", e);
+        }
+        return new LlavaChatBackend(model, modelId ?? model.Info.Name);
+    }
+
+    /// <summary>True when <paramref name="folder"/> holds a LLaVA checkpoint.</summary>
+    public static bool Recognizes(string folder) => LlavaFamily.ModelType(folder) == "llava";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<GeneratedAnswer> Generate(IReadOnlyList<ChatTurn> turns)
+    {
+        using var scope = NewDisposeScope();
+        var prompts = turns.Select(t => _model.PromptEncoder.EncodePrompt(t.Question)).ToArray();
+        var pixels = PixelValues(turns);                                                   // [B, 3, S, S]
+        var ids = _model.GenerateIds(pixels, prompts, turns.Max(t => t.MaxTokens));
+        var answers = new GeneratedAnswer[turns.Count];
+        for (int i = 0; i < turns.Count; i++)
+        {
+            var row = ids[i].Take(turns[i].MaxTokens).ToArray();
+            var finish = ids[i].Length < turns[i].MaxTokens ? FinishReason.Stop : FinishReason.Length;
+            answers[i] = new GeneratedAnswer(Pieces(row), prompts[i].Length, finish);
+        }
+        return answers;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<CandidateScore> Score(ChatTurn turn, IReadOnlyList<string> candidates)
+    {
+        using var scope = NewDisposeScope();
+        var prompt = _model.PromptEncoder.EncodePrompt(turn.Question);
+        var cands = candidates.Select(c => _model.PromptEncoder.EncodeAnswer(turn.Question, c, _model.Template.ScoreEndMarker)).ToArray();
+        var r = _model.ScoreIds(PixelValues(new[] { turn }), new[] { prompt }, new[] { cands });
+        return candidates.Select((c, j) => new CandidateScore(c, r.Mean[0, j], r.Sum[0, j])).ToArray();
+    }
+
+    /// <summary>Normalised model input [B,3,S,S]: each image resized to the model's size, then stacked.</summary>
+    private Tensor PixelValues(IReadOnlyList<ChatTurn> turns)
+    {
+        var rows = turns.Select(t => t.Image is { } img
+            ? _model.PixelValues(img.unsqueeze(0))                                            // [1, 3, S, S]
+            : throw new ArgumentException("this model needs an image in the request")).ToArray();
+        return cat(rows, 0);
+    }
+
+    /// <summary>The text each token adds: decode growing prefixes and keep the difference (tokenizers merge across tokens).</summary>
+    private List<string> Pieces(int[] ids)
+    {
+        var pieces = new List<string>(ids.Length);
+        string previous = "";
+        for (int k = 1; k <= ids.Length; k++)
+        {
+            var text = _model.PromptEncoder.Decode(ids.Take(k));
+            var piece = text.StartsWith(previous, StringComparison.Ordinal) ? text[previous.Length..] : text;
+            pieces.Add(piece);
+            previous = text;
+        }
+        return pieces;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _model.Dispose();
+}
