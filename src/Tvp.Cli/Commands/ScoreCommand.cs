@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Tvp.Models.Multimodal;
 using Tvp.Data;
 using Tvp.IO;
 using Tvp.Models;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.Models.Multimodal;
 using Tvp.IO.Tokenizers;
 using Tvp.Models.Llama;
 using static TorchSharp.torch;
@@ -86,23 +87,7 @@ internal sealed class LlavaModel : IPromptableModel
         using var scope = NewDisposeScope();
         var seqs = prompts.Zip(answers, (p, a) => (IReadOnlyList<int>)p.Concat(a).ToArray()).ToArray();
         var m = Net.Merge(seqs, Net.ImageFeatures(pixelValues), leftPad: false);
-        var (hidden, _) = Net.LanguageModel.Decoder.Forward(m.Embeds, m.Mask);                      // [B, T, D]
-        long t = hidden.shape[1];
-        var from = new List<long>();
-        var targets = new List<long>();
-        for (int b = 0; b < seqs.Length; b++)
-        {
-            int answerStart = m.Ids[b].Length - answers[b].Length;                                   // after the expanded prompt
-            for (int k = 0; k < answers[b].Length; k++)
-            {
-                from.Add(b * t + m.Offsets[b] + answerStart + k - 1);                              // position predicting answer token k
-                targets.Add(answers[b][k]);
-            }
-        }
-        var flat = hidden.view(-1, hidden.shape[2]);                                               // [B*T, D]
-        var picked = flat.index_select(0, tensor(from.ToArray(), device: hidden.device));           // [N, D]
-        var logits = Net.LanguageModel.Logits(picked);                                              // [N, V]
-        return nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: hidden.device)).MoveToOuterDisposeScope();
+        return AnswerLoss.DecoderOnly(Net.LanguageModel, m, answers).MoveToOuterDisposeScope();
     }
 
     public Tensor Score(Tensor pixels, TaskBatch batch)

@@ -1,3 +1,4 @@
+using Tvp.Models.Multimodal;
 using Tvp.IO.Tokenizers;
 
 namespace Tvp.Models.Llava;

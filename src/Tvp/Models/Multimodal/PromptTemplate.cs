@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Tvp.Models.Llava;
+namespace Tvp.Models.Multimodal;
 
 /// <summary>
 /// A model's prompt format, as data (Models/Templates/*.json, or <c>tvp_template.json</c> in a checkpoint
