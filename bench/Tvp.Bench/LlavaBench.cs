@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tvp.Models.Multimodal;
 using Tvp.Models.Clip;
 using Tvp.Models.Llama;
 using Tvp.Models.Llava;
