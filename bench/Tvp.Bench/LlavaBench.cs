@@ -41,7 +41,7 @@ public static class LlavaBench
             double TrainStep()
             {
                 using var scope = NewDisposeScope();
-                var loss = m.LanguageModelLoss(m.PixelValues(canvas + delta), prompts, answers);
+                var loss = m.LanguageModelLoss(m.Net.ImageFeatures(m.PixelValues(canvas + delta)), prompts, answers);
                 loss.backward();
                 delta.grad!.zero_();
                 return loss.item<float>();

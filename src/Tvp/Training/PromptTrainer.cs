@@ -30,6 +30,8 @@ public sealed class PromptTrainer
         _observer = observer ?? new SilentObserver();
         if (options.Tse > 0 && tse is null)
             _observer.OnMessage("λ_tse > 0 but no guide was given: TSE is off (pass --guide)");
+        if (options.Fca > 0 && options.FcaFeatures == "encoder" && source is not IEncoderFeatures)
+            _observer.OnMessage($"warning: {source.Info.Name} has no encoder features; FCA uses its connector output instead (--fca-features connector)");
     }
 
     /// <summary>
@@ -123,9 +125,10 @@ public sealed class PromptTrainer
         using var batch = batches.Make(idx, training: true, rng);
         var canvas = batch.Canvas.to(_source.Device);
         var prompted = prompt.Apply(canvas, training: true, rng);
-        bool joint = _o.Fca > 0 && !(_o.FcaFeatures == "encoder" && _source is IEncoderFeatures);
+        bool joint = _o.Fca > 0;
         Tensor task, features = null!;
-        if (joint) (task, features) = _source.TaskLossWithFeatures(prompted, batch.Task);
+        if (joint) (task, features) = _o.FcaFeatures == "encoder" && _source is IEncoderFeatures enc
+            ? enc.TaskLossWithEncoderFeatures(prompted, batch.Task) : _source.TaskLossWithFeatures(prompted, batch.Task);
         else task = _source.TaskLoss(prompted, batch.Task);
         var loss = task;
         double fcaValue = 0, tseValue = 0;

@@ -85,12 +85,16 @@ internal sealed class Blip2ForConditionalGeneration : nn.Module
     public Tensor Project(Tensor queryOutput) => language_projection.forward(queryOutput);
 
     /// <summary>
-    /// The language-model row of a prompt: the Q query slots prepended, or — when the config has
-    /// <c>image_token_index</c> and the prompt holds exactly Q of them — those tokens as the slots.
+    /// The language-model row of a prompt: a single <see cref="QuerySlot"/> marker (from a prompt template) becomes
+    /// the Q query slots; else — when the config has <c>image_token_index</c> and the prompt holds exactly Q of them —
+    /// those tokens are the slots; else the Q slots are prepended (HF's classic wiring).
     /// </summary>
     public int[] WithImageSlots(IReadOnlyList<int> ids)
     {
         int q = Config.NumQueryTokens;
+        int markers = ids.Count(i => i == QuerySlot);
+        if (markers == 1) return ids.SelectMany(i => i == QuerySlot ? Enumerable.Repeat(QuerySlot, q) : new[] { i }).ToArray();
+        if (markers != 0) throw new ArgumentException($"blip-2: a prompt holds {markers} image markers (expected one or none)");
         if (Config.ImageTokenIndex is int img && ids.Contains(img))
         {
             int n = ids.Count(i => i == img);

@@ -45,6 +45,9 @@ internal sealed class LlavaForConditionalGeneration : nn.Module
         return selected.MoveToOuterDisposeScope();
     }
 
+    /// <summary>The projector applied to selected vision features [B,P,Dv] → visual tokens [B,P,D].</summary>
+    public Tensor Project(Tensor selected) => multi_modal_projector.forward(selected);
+
     /// <summary>The projected visual tokens [B, P, D] of normalised pixel values [B,3,S,S].</summary>
     public Tensor ImageFeatures(Tensor pixelValues)
     {
