@@ -47,6 +47,8 @@ internal sealed class Blip2Model : MultimodalModel
 
     internal override ILanguageModel LanguageModel => Net.LanguageModel;
 
+    internal override bool NeedsInstruction => Net.Config.QFormerTextInput;
+
     internal override int[]? InstructionIds(string question)
     {
         if (!Net.Config.QFormerTextInput) return null;

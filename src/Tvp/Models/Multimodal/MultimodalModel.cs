@@ -44,6 +44,9 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     /// <summary>Embeds prompt ids (each holding the image marker) with the visual tokens [B,P,D] in place.</summary>
     internal abstract MergedInputs Merge(IReadOnlyList<int[]> prompts, Tensor visual, bool leftPad);
 
+    /// <summary>True when the image encoding reads an instruction (InstructBLIP's Q-Former).</summary>
+    internal virtual bool NeedsInstruction => false;
+
     /// <summary>The Q-Former instruction ids of a question (InstructBLIP), or null when the model has none.</summary>
     internal virtual int[]? InstructionIds(string question) => null;
 
