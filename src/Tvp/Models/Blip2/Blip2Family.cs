@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Tvp.Models.Llava;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Blip2;
@@ -13,20 +13,9 @@ internal sealed class Blip2Family : IModelFamily
 
     public IPromptableModel Load(string path, Device device) => Blip2Model.Load(path, device);
 
-    public IEnumerable<RegistryEntry> Discover(string folder)
+    public IEnumerable<RegistryEntry> Discover(string folder) => CheckpointFolders.Discover(folder, this, "BLIP-2", dir =>
     {
-        if (!Directory.Exists(folder)) yield break;
-        foreach (var dir in Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal))
-        {
-            if (!CanLoad(dir)) continue;
-            string desc;
-            try
-            {
-                var c = Blip2Config.Load(dir);
-                desc = $"{(c.Kind == Blip2Kind.Blip2 ? "BLIP-2" : "InstructBLIP")}: ViT {c.Vision.NumLayers}L/{c.Vision.HiddenSize} @{c.Vision.ImageSize}px + Q-Former {c.QFormer.NumLayers}L ({c.NumQueryTokens} queries) + {c.Text.ModelType}";
-            }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException or JsonException) { desc = "BLIP-2 (config not readable: " + e.Message + ")"; }
-            yield return new RegistryEntry(Path.GetFileName(dir), Name, dir, desc);
-        }
-    }
+        var c = Blip2Config.Load(dir);
+        return $"{(c.Kind == Blip2Kind.Blip2 ? "BLIP-2" : "InstructBLIP")}: ViT {c.Vision.NumLayers}L/{c.Vision.HiddenSize} @{c.Vision.ImageSize}px + Q-Former {c.QFormer.NumLayers}L ({c.NumQueryTokens} queries) + {c.Text.ModelType}";
+    });
 }

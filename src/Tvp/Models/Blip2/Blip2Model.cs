@@ -38,9 +38,7 @@ internal sealed class Blip2Model : MultimodalModel
     {
         var net = Blip2ForConditionalGeneration.Load(folder, device);
         foreach (var p in net.parameters()) p.requires_grad = false;
-        var pre = ImagePreprocessor.FromFolder(folder, net.Config.Vision.ImageSize, ModelInfo.ClipMean, ModelInfo.ClipStd);
-        if (pre.OutputSize != net.Config.Vision.ImageSize)
-            throw new InvalidDataException($"{folder}: preprocessor_config.json gives {pre.OutputSize}-px images but the vision encoder takes {net.Config.Vision.ImageSize}");
+        var pre = ImagePreprocessor.ForVisionEncoder(folder, net.Config.Vision.ImageSize);
         var qtok = net.Config.QFormerTextInput ? TextTokenizer.TryLoad(Path.Combine(folder, "qformer_tokenizer")) : null;
         return new Blip2Model(folder, net, TextTokenizer.TryLoad(folder), qtok, PromptTemplate.ForCheckpoint(folder, DefaultTemplate(net.Config)), pre, device);
     }

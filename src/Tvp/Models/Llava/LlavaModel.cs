@@ -23,9 +23,7 @@ internal sealed class LlavaModel : MultimodalModel
     {
         var net = LlavaForConditionalGeneration.Load(folder, device);
         foreach (var p in net.parameters()) p.requires_grad = false;
-        var pre = ImagePreprocessor.FromFolder(folder, net.Config.Vision.ImageSize, ModelInfo.ClipMean, ModelInfo.ClipStd);
-        if (pre.OutputSize != net.Config.Vision.ImageSize)
-            throw new InvalidDataException($"{folder}: preprocessor_config.json gives {pre.OutputSize}-px images but the vision tower takes {net.Config.Vision.ImageSize}");
+        var pre = ImagePreprocessor.ForVisionEncoder(folder, net.Config.Vision.ImageSize);
         return new LlavaModel(folder, net, TextTokenizer.TryLoad(folder), PromptTemplate.ForCheckpoint(folder), pre, device);
     }
 

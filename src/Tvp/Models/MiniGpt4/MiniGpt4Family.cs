@@ -1,4 +1,5 @@
 using Tvp.Models.Llava;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.MiniGpt4;
@@ -12,11 +13,6 @@ internal sealed class MiniGpt4Family : IModelFamily
 
     public IPromptableModel Load(string path, Device device) => MiniGpt4Model.Load(path, device);
 
-    public IEnumerable<RegistryEntry> Discover(string folder)
-    {
-        if (!Directory.Exists(folder)) yield break;
-        foreach (var dir in Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal))
-            if (CanLoad(dir))
-                yield return new RegistryEntry(Path.GetFileName(dir), Name, dir, "MiniGPT-4 layout: BLIP-2 vision + Q-Former, llama_proj, LLaMA");
-    }
+    public IEnumerable<RegistryEntry> Discover(string folder) =>
+        CheckpointFolders.Discover(folder, this, "MiniGPT-4", _ => "MiniGPT-4 layout: BLIP-2 vision + Q-Former, llama_proj, LLaMA");
 }

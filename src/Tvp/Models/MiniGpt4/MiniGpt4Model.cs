@@ -24,9 +24,7 @@ internal sealed class MiniGpt4Model : MultimodalModel
     {
         var net = MiniGpt4ForConditionalGeneration.Load(folder, device);
         foreach (var p in net.parameters()) p.requires_grad = false;
-        var pre = ImagePreprocessor.FromFolder(folder, net.Vision.ImageSize, ModelInfo.ClipMean, ModelInfo.ClipStd);
-        if (pre.OutputSize != net.Vision.ImageSize)
-            throw new InvalidDataException($"{folder}: preprocessor_config.json gives {pre.OutputSize}-px images but the vision encoder takes {net.Vision.ImageSize}");
+        var pre = ImagePreprocessor.ForVisionEncoder(folder, net.Vision.ImageSize);
         var tokenizer = TextTokenizer.TryLoad(Path.Combine(folder, MiniGpt4Layout.LlamaFolder));
         return new MiniGpt4Model(folder, net, tokenizer, PromptTemplate.ForCheckpoint(folder, "minigpt4"), pre, device);
     }

@@ -71,6 +71,18 @@ internal sealed record ImagePreprocessor(int? ShortestEdge, int Height, int Widt
         }
     }
 
+    /// <summary>
+    /// The preprocessing of a checkpoint whose vision encoder takes <paramref name="encoderSize"/>-px images (CLIP
+    /// mean/std without a preprocessor_config.json); a config that gives another size is an error naming the folder.
+    /// </summary>
+    public static ImagePreprocessor ForVisionEncoder(string folder, int encoderSize)
+    {
+        var pre = FromFolder(folder, encoderSize, ModelInfo.ClipMean, ModelInfo.ClipStd);
+        if (pre.OutputSize != encoderSize)
+            throw new InvalidDataException($"{folder}: preprocessor_config.json gives {pre.OutputSize}-px images but the vision encoder takes {encoderSize}");
+        return pre;
+    }
+
     private static float[]? Triple(JsonElement r, string name, string path)
     {
         if (!r.TryGetProperty(name, out var v)) return null;
