@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tvp.Models.Multimodal;
 using Tvp.Models.Clip;
 using Tvp.Models.Llama;
 using Tvp.Models.Llava;
@@ -40,7 +41,7 @@ public static class LlavaBench
             double TrainStep()
             {
                 using var scope = NewDisposeScope();
-                var loss = m.LanguageModelLoss(m.PixelValues(canvas + delta), prompts, answers);
+                var loss = m.LanguageModelLoss(m.Net.ImageFeatures(m.PixelValues(canvas + delta)), prompts, answers);
                 loss.backward();
                 delta.grad!.zero_();
                 return loss.item<float>();

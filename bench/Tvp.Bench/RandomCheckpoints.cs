@@ -1,5 +1,7 @@
+using Tvp.Models.Blip2;
 using Tvp.Models.Clip;
 using Tvp.Models.Llava;
+using Tvp.Models.MiniGpt4;
 
 namespace Tvp.Bench;
 
@@ -7,12 +9,14 @@ namespace Tvp.Bench;
 /// Writes random-weight checkpoints in HF layout for pipeline runs without downloads:
 ///   write-checkpoint llava DIR [--seed S] [--vision-seed V] [--image-size N]
 ///   write-checkpoint clip-b32 DIR --tokenizer TOKENIZER_DIR [--seed S]
+///   write-checkpoint blip2-opt|blip2-t5|instructblip|minigpt4 DIR [--seed S] [--vision-seed V] [--image-size N]
+/// BLIP-2 / InstructBLIP / MiniGPT-4 checkpoints written with the same --vision-seed share the same vision encoder.
 /// </summary>
 public static class RandomCheckpoints
 {
     public static int Run(string[] args)
     {
-        if (args.Length < 2) { Console.Error.WriteLine("usage: write-checkpoint llava|clip-b32 DIR [options]"); return 2; }
+        if (args.Length < 2) { Console.Error.WriteLine("usage: write-checkpoint llava|clip-b32|blip2-opt|blip2-t5|instructblip|minigpt4 DIR [options]"); return 2; }
         string Arg(string name, string dflt) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : dflt; }
         var dir = args[1];
         int seed = int.Parse(Arg("--seed", "0"));
@@ -25,8 +29,17 @@ public static class RandomCheckpoints
             case "clip-b32":
                 ClipCheckpointWriter.WriteRandom(dir, ClipConfig.VitB32, seed, Arg("--tokenizer", "../shared/fixtures/clip-tokenizer"));
                 break;
+            case "blip2-opt" or "blip2-t5" or "instructblip":
+                var kind = args[0] == "instructblip" ? Blip2Kind.InstructBlip : Blip2Kind.Blip2;
+                var text = args[0] switch { "blip2-opt" => Blip2CheckpointWriter.TextKind.Opt, "blip2-t5" => Blip2CheckpointWriter.TextKind.T5, _ => Blip2CheckpointWriter.TextKind.Llama };
+                Blip2CheckpointWriter.WriteRandom(dir, Blip2CheckpointWriter.TinyConfig(kind, text, imageSize: int.Parse(Arg("--image-size", "32"))),
+                    LlavaCheckpointWriter.BaseWords, seed, int.Parse(Arg("--vision-seed", "0")));
+                break;
+            case "minigpt4":
+                MiniGpt4CheckpointWriter.WriteRandom(dir, LlavaCheckpointWriter.BaseWords, seed, int.Parse(Arg("--vision-seed", "0")));
+                break;
             default:
-                Console.Error.WriteLine($"unknown checkpoint kind '{args[0]}' (llava, clip-b32)");
+                Console.Error.WriteLine($"unknown checkpoint kind '{args[0]}' (llava, clip-b32, blip2-opt, blip2-t5, instructblip, minigpt4)");
                 return 2;
         }
         Console.WriteLine($"wrote {args[0]} checkpoint to {dir}");

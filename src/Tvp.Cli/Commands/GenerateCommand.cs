@@ -1,34 +1,35 @@
 using System.CommandLine;
 using System.Text.Json;
-using Tvp.Models.Llava;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Cli.Commands;
 
-/// <summary><c>tvp generate</c>: a greedy open answer from a LLaVA checkpoint for an image and a question.</summary>
+/// <summary><c>tvp generate</c>: a greedy open answer from any multimodal LLM checkpoint (LLaVA, BLIP-2, InstructBLIP, MiniGPT-4) for an image and a question.</summary>
 internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "LLaVA checkpoint folder.", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder or registry name (llava, blip-2, instructblip, minigpt4).", Required = true };
         var image = new Option<string?>("--image") { Description = "Image file (JPEG/PNG/BMP/PPM)." };
         var pixels = new Option<string?>("--pixels") { Description = "safetensors file with pixel_values [B,3,H,W], already normalised." };
         var prompt = new Option<string?>("--prompt") { Description = "The question; the model's prompt template wraps it." };
-        var inputIds = new Option<string?>("--input-ids") { Description = "Prompt token ids instead of --prompt (with the image token)." };
+        var inputIds = new Option<string?>("--input-ids") { Description = "Prompt token ids instead of --prompt (LLaVA: with the image token; BLIP-2: queries are prepended)." };
+        var qformerIds = new Option<string?>("--qformer-input-ids") { Description = "InstructBLIP: the Q-Former instruction ids (default: the tokenized --prompt)." };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens to generate.", DefaultValueFactory = _ => 32 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout." };
         var cmd = new Command("generate", "Answer a question about an image by greedy decoding (stops at EOS or --max-new-tokens).");
-        foreach (var o in new Option[] { model, image, pixels, prompt, inputIds, maxNew, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, image, pixels, prompt, inputIds, qformerIds, maxNew, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             if (r.GetValue(maxNew) < 1) throw new ArgumentException("--max-new-tokens must be at least 1");
-            using var m = LlavaModel.Load(r.GetValue(model)!, CPU);
+            using var m = ScoreCommand.LoadMultimodal(r.GetValue(model)!);
             using var scope = NewDisposeScope();
             var pv = ScoreCommand.PixelValues(m, r.GetValue(image), r.GetValue(pixels));
             var ids = r.GetValue(inputIds) is string s ? ScoreCommand.ParseIds(s, "--input-ids")
                 : r.GetValue(prompt) is string q ? m.PromptEncoder.EncodePrompt(q)
                 : throw new ArgumentException("give --prompt TEXT or --input-ids");
-            var output = m.GenerateIds(pv, new[] { ids }, r.GetValue(maxNew))[0];
+            var output = m.GenerateIds(pv, new[] { ids }, r.GetValue(maxNew), ScoreCommand.Instructions(m, r.GetValue(qformerIds), r.GetValue(prompt)))[0];
             string? text = null;
             try { text = m.PromptEncoder.Decode(output); } catch (InvalidOperationException) { /* no tokenizer: ids only */ }
             if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new { text, ids = output }));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Tvp.Models.Multimodal;
 using Tvp.Data;
 using Tvp.IO;
 using Tvp.Models;
@@ -10,29 +11,31 @@ using static TorchSharp.torch;
 namespace Tvp.Cli.Commands;
 
 /// <summary>
-/// <c>tvp score</c>: the mean per-token log-likelihood of each candidate answer given an image and a
-/// prompt, from a LLaVA (or text-only LLaMA) checkpoint folder. Text or token ids.
+/// <c>tvp score</c>: the sum and mean per-token log-likelihood of each candidate answer given an image and a
+/// prompt, from any multimodal LLM checkpoint (LLaVA, BLIP-2 OPT / Flan-T5, InstructBLIP, MiniGPT-4 layout) or a
+/// text-only LLaMA folder. Text or token ids; candidate ids are scored exactly as given.
 /// </summary>
 internal static class ScoreCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder (llava, or llama for text-only scoring).", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder or registry name (llava, blip-2, instructblip, minigpt4; or llama for text-only scoring).", Required = true };
         var image = new Option<string?>("--image") { Description = "Image file (JPEG/PNG/BMP/PPM); resized and normalised as the model wants." };
         var pixels = new Option<string?>("--pixels") { Description = "safetensors file with pixel_values [B,3,H,W], already normalised (first image used)." };
         var prompt = new Option<string?>("--prompt") { Description = "The question; the model's prompt template wraps it." };
         var candidates = new Option<string?>("--candidates") { Description = "Comma-separated candidate answers." };
-        var inputIds = new Option<string?>("--input-ids") { Description = "Prompt token ids, comma-separated, with the image token where the image goes." };
+        var inputIds = new Option<string?>("--input-ids") { Description = "Prompt token ids, comma-separated (LLaVA: with the image token where the image goes; BLIP-2/InstructBLIP: the query tokens are prepended)." };
+        var qformerIds = new Option<string?>("--qformer-input-ids") { Description = "InstructBLIP: the Q-Former instruction ids, comma-separated (default: the tokenized --prompt)." };
         var candidateIds = new Option<string?>("--candidate-ids") { Description = "Candidate token ids: ids comma-separated, candidates ';'-separated." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout." };
         var cmd = new Command("score", "Score candidate answers: mean per-token log-likelihood of each candidate after the prompt (the prompt runs once; its key/value cache serves every candidate).");
-        foreach (var o in new Option[] { model, image, pixels, prompt, candidates, inputIds, candidateIds, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, image, pixels, prompt, candidates, inputIds, qformerIds, candidateIds, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             var dir = r.GetValue(model)!;
             var (labels, sums, means) = LlamaForCausalLM.IsLlamaFolder(dir)
                 ? ScoreText(dir, r.GetValue(inputIds), r.GetValue(candidateIds))
-                : ScoreLlava(dir, r.GetValue(image), r.GetValue(pixels), r.GetValue(prompt), r.GetValue(candidates), r.GetValue(inputIds), r.GetValue(candidateIds));
+                : ScoreImage(dir, r.GetValue(image), r.GetValue(pixels), r.GetValue(prompt), r.GetValue(candidates), r.GetValue(inputIds), r.GetValue(qformerIds), r.GetValue(candidateIds));
             if (r.GetValue(json))
             {
                 var list = labels.Select((l, j) => l.Text is not null
@@ -72,9 +75,32 @@ internal static class ScoreCommand
         return (cands.Select(c => new Label(null, c)).ToArray(), Row(r.Sum), Row(r.Mean));
     }
 
-    private static (Label[], double[], double[]) ScoreLlava(string dir, string? image, string? pixels, string? prompt, string? candidates, string? inputIds, string? candidateIds)
+    /// <summary>Loads any multimodal LLM by folder or registry name.</summary>
+    internal static MultimodalModel LoadMultimodal(string nameOrPath)
     {
-        using var m = LlavaModel.Load(dir, CPU);
+        var model = ModelRegistry.Load(nameOrPath, CPU);
+        if (model is MultimodalModel m) return m;
+        var family = model.Info.Family;
+        model.Dispose();
+        throw new ArgumentException($"{nameOrPath}: a {family} model is not a multimodal LLM (score/generate take llava, blip-2, instructblip or minigpt4 checkpoints)");
+    }
+
+    /// <summary>The Q-Former instruction rows for one prompt: --qformer-input-ids, else the tokenized prompt (InstructBLIP only).</summary>
+    internal static int[][]? Instructions(MultimodalModel m, string? qformerIds, string? prompt)
+    {
+        if (!m.NeedsInstruction)
+        {
+            if (qformerIds is not null) throw new ArgumentException($"--qformer-input-ids: {m.Info.Name} has no instruction-reading Q-Former (InstructBLIP only)");
+            return null;
+        }
+        if (qformerIds is not null) return new[] { ParseIds(qformerIds, "--qformer-input-ids") };
+        if (prompt is not null) return new[] { m.InstructionIds(prompt)! };
+        throw new ArgumentException($"{m.Info.Name} is an InstructBLIP checkpoint: give --qformer-input-ids (or --prompt)");
+    }
+
+    private static (Label[], double[], double[]) ScoreImage(string dir, string? image, string? pixels, string? prompt, string? candidates, string? inputIds, string? qformerIds, string? candidateIds)
+    {
+        using var m = LoadMultimodal(dir);
         using var scope = NewDisposeScope();
         var pv = PixelValues(m, image, pixels);
         var promptIds = inputIds is not null ? ParseIds(inputIds, "--input-ids")
@@ -96,12 +122,12 @@ internal static class ScoreCommand
         }
         else throw new ArgumentException("give --candidates a,b,c or --candidate-ids \"1,2;3\"");
         if (cands.Length == 0) throw new ArgumentException("no candidates given");
-        var r = m.ScoreIds(pv, new[] { promptIds }, new[] { cands });
+        var r = m.ScoreIds(pv, new[] { promptIds }, new[] { cands }, Instructions(m, qformerIds, prompt));
         return (labels, Row(r.Sum), Row(r.Mean));
     }
 
-    /// <summary>Normalised pixel values [1,3,S,S] from --image (decoded, resized, normalised) or --pixels (as stored).</summary>
-    internal static Tensor PixelValues(LlavaModel m, string? image, string? pixels)
+    /// <summary>Normalised pixel values [1,3,S,S] from --image (the checkpoint's preprocessor_config.json: resize, centre crop, normalise) or --pixels (as stored).</summary>
+    internal static Tensor PixelValues(MultimodalModel m, string? image, string? pixels)
     {
         if ((image is null) == (pixels is null)) throw new ArgumentException("give exactly one of --image FILE and --pixels FILE");
         if (pixels is not null)
@@ -113,7 +139,7 @@ internal static class ScoreCommand
             if (pv.dim() != 4 || pv.shape[1] != 3) throw new InvalidDataException($"{pixels}: pixel_values must be [B,3,H,W], got [{string.Join(",", pv.shape)}]");
             return pv.narrow(0, 0, 1);
         }
-        return ModelInput.Prepare(ImageDecoder.Load(image!).unsqueeze(0), m.Info);
+        return m.Preprocessor.Preprocess(ImageDecoder.Load(image!));
     }
 
     private static double[] Row(double[,] a) => Enumerable.Range(0, a.GetLength(1)).Select(j => a[0, j]).ToArray();

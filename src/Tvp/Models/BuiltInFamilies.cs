@@ -8,6 +8,8 @@ internal static class BuiltInFamilies
         yield return new Classifiers.ClassifierFamily();
         yield return new Clip.ClipFamily();
         yield return new Llava.LlavaFamily();
+        yield return new Blip2.Blip2Family();
+        yield return new MiniGpt4.MiniGpt4Family();
         yield return new Onnx.OnnxFamily();
         yield return new Zoo.ZooFamily();
     }

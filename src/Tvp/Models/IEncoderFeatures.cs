@@ -10,4 +10,12 @@ public interface IEncoderFeatures
 {
     /// <summary>The encoder's output for prompted canvases ([B,D] or [B,T,D]).</summary>
     Tensor EncoderFeatures(Tensor pixels);
+
+    /// <summary>
+    /// Task loss and encoder features of the same prompted pixels. The default runs two passes; models that can
+    /// produce both from one forward pass override it (FCA on the encoder calls this every step).
+    /// </summary>
+    (Tensor Loss, Tensor Features) TaskLossWithEncoderFeatures(Tensor pixels, TaskBatch batch) =>
+        this is IPromptableModel m ? (m.TaskLoss(pixels, batch), EncoderFeatures(pixels))
+            : throw new NotSupportedException($"{GetType().Name}: encoder features without a task loss");
 }

@@ -49,6 +49,8 @@ public sealed class PromptTrainer
         _observer = observer ?? new SilentObserver();
         if (options.Tse > 0 && tse is null)
             _observer.OnMessage("λ_tse > 0 but no guide was given: TSE is off (pass --guide)");
+        foreach (var s in _sources.Where(s => options.Fca > 0 && options.FcaFeatures == "encoder" && s is not IEncoderFeatures))
+            _observer.OnMessage($"warning: {s.Info.Name} has no encoder features; FCA uses its connector output instead (--fca-features connector)");
     }
 
     /// <summary>
@@ -172,16 +174,14 @@ public sealed class PromptTrainer
     }
 
     /// <summary>
-    /// One source's task loss and (when λ_fca &gt; 0) FCA loss. On the connector site the task loss and the prompted
-    /// features come from ONE forward pass; the clean features are computed without gradients.
+    /// One source's task loss and (when λ_fca &gt; 0) FCA loss. The task loss and the prompted features (connector or
+    /// encoder) come from ONE forward pass where the family supports it; the clean features are computed without gradients.
     /// </summary>
     private (Tensor Task, Tensor? Fca) SourceLoss(IPromptableModel source, Tensor canvas, Tensor prompted, TaskBatch batch)
     {
         if (_o.Fca <= 0) return (source.TaskLoss(prompted, batch), null);
-        bool joint = !(_o.FcaFeatures == "encoder" && source is IEncoderFeatures);
-        Tensor task, features;
-        if (joint) (task, features) = source.TaskLossWithFeatures(prompted, batch);
-        else (task, features) = (source.TaskLoss(prompted, batch), Features(source, prompted));
+        var (task, features) = _o.FcaFeatures == "encoder" && source is IEncoderFeatures enc
+            ? enc.TaskLossWithEncoderFeatures(prompted, batch) : source.TaskLossWithFeatures(prompted, batch);
         Tensor clean;
         using (no_grad()) clean = Features(source, canvas).detach();
         return (task, FeatureConsistency.Loss(features, clean));

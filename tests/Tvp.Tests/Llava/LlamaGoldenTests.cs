@@ -1,3 +1,4 @@
+using Tvp.Models.Multimodal;
 using Tvp.IO;
 using Tvp.Models.Llama;
 using static TorchSharp.torch;

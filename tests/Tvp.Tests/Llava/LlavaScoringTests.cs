@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.Models.Multimodal;
 using Tvp.IO;
 using Tvp.Models.Llama;
 using Tvp.Models.Llava;

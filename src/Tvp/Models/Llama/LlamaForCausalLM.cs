@@ -2,6 +2,7 @@ using TorchSharp;
 using System.Text.Json;
 using TorchSharp.Modules;
 using Tvp.IO;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Llama;
@@ -10,7 +11,7 @@ namespace Tvp.Models.Llama;
 /// HF <c>LlamaForCausalLM</c>: the decoder (<c>model.*</c>) and the output head (<c>lm_head</c>, or the
 /// token embedding when the embeddings are tied). Loads single or sharded safetensors checkpoints.
 /// </summary>
-internal sealed class LlamaForCausalLM : nn.Module
+internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
 {
     private readonly LlamaModel model;
     private readonly Linear? lm_head;
@@ -26,6 +27,19 @@ internal sealed class LlamaForCausalLM : nn.Module
         if (!c.TieWordEmbeddings) lm_head = nn.Linear(c.HiddenSize, c.VocabSize, hasBias: false);
         RegisterComponents();
     }
+
+    /// <inheritdoc />
+    public int VocabSize => Config.VocabSize;
+
+    /// <inheritdoc />
+    public int? EosTokenId => Config.EosTokenId;
+
+    /// <inheritdoc />
+    public Tensor Embed(Tensor ids) => model.Embed(ids);
+
+    /// <inheritdoc />
+    (Tensor Hidden, KeyValueCache? Cache) ICausalLanguageModel.Forward(Tensor embeds, Tensor? mask, KeyValueCache? past, bool useCache) =>
+        model.Forward(embeds, mask, past, useCache);
 
     /// <summary>Vocabulary logits for hidden states [..., D].</summary>
     public Tensor Logits(Tensor hidden) =>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Llama;
@@ -47,26 +48,8 @@ internal sealed class LlamaModel : nn.Module
     {
         using var scope = NewDisposeScope();
         long n = embeds.shape[0], t = embeds.shape[1];
-        var dev = embeds.device;
-        mask ??= ones(n, t, dtype: ScalarType.Bool, device: dev);
-        long g = 1;
-        Tensor? pastAllowed = null, start;
-        if (past is not null)
-        {
-            if (n % past.Batch != 0) throw new ArgumentException($"decoder: batch {n} is not a multiple of the cache batch {past.Batch}");
-            g = n / past.Batch;
-            if (useCache && g != 1) throw new ArgumentException("decoder: a shared (grouped) cache cannot be extended");
-            pastAllowed = past.KeyMask.repeat_interleave(g, 0).view(n, 1, 1, past.Length);  // [N, 1, 1, Tp]
-            start = past.NextPosition.repeat_interleave(g, 0);                               // [N]
-        }
-        else start = zeros(n, dtype: ScalarType.Int64, device: dev);
-        var realCount = mask.to(ScalarType.Int64).cumsum(1);                                // [N, T]
-        var positions = (start.unsqueeze(1) + realCount - 1).clamp_min(0);                  // [N, T]
-        positions = positions.where(mask, start.unsqueeze(1).expand(n, t));                 // pads get the row start
-        var causal = ones(t, t, dtype: ScalarType.Bool, device: dev).tril();                // [T, T]
-        var eye = torch.eye(t, dtype: ScalarType.Bool, device: dev);
-        var newAllowed = (causal & mask.view(n, 1, 1, t)) | eye;                            // [N, 1, T, T]
-        var (cos, sin) = _rope.Tables(positions, embeds.dtype);
+        var step = DecoderStep.Create(n, t, embeds.device, mask, past, useCache, "llama");
+        var (cos, sin) = _rope.Tables(step.Positions, embeds.dtype);
 
         var x = embeds;
         layerOutputs?.Add(x.MoveToOuterDisposeScope());
@@ -74,23 +57,14 @@ internal sealed class LlamaModel : nn.Module
         var values = new Tensor[layers.Count];
         for (int i = 0; i < layers.Count; i++)
         {
-            var (h, k, v) = layers[i].Forward(x, cos, sin, past?.Keys[i], past?.Values[i], pastAllowed, newAllowed);
+            var (h, k, v) = layers[i].Forward(x, cos, sin, past?.Keys[i], past?.Values[i], step.PastAllowed, step.NewAllowed);
             x = h;
             if (layerOutputs is not null) layerOutputs.Add(x.MoveToOuterDisposeScope());
-            if (useCache)
-            {
-                keys[i] = past is null ? k : cat(new[] { past.Keys[i], k }, 2);                // [N, kvH, Tp+T, hd]
-                values[i] = past is null ? v : cat(new[] { past.Values[i], v }, 2);
-            }
+            keys[i] = k;
+            values[i] = v;
         }
         var hidden = norm.forward(x).MoveToOuterDisposeScope();
-        KeyValueCache? cache = null;
-        if (useCache)
-        {
-            var keyMask = past is null ? mask : cat(new[] { past.KeyMask, mask }, 1);         // [N, Tp+T]
-            var next = start + mask.to(ScalarType.Int64).sum(1);                             // [N]
-            cache = new KeyValueCache(keys, values, keyMask.clone(), next);
-        }
+        var cache = useCache ? step.Extend(past, keys, values) : null;
         return (hidden, cache);
     }
 }

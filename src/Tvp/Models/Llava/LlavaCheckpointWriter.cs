@@ -58,10 +58,10 @@ internal static class LlavaCheckpointWriter
     }
 
     /// <summary>Weights with useful scales: matrices N(0, 1/fan_in), norms 1 + N(0, 0.1²), biases N(0, 0.02²), embeddings N(0, 0.5²).</summary>
-    private static Tensor Draw(string name, long[] shape, Generator g)
+    internal static Tensor Draw(string name, long[] shape, Generator g)
     {
         var x = randn(shape, generator: g);
-        bool norm = name.Contains("norm", StringComparison.Ordinal) || name.Contains("layrnorm", StringComparison.Ordinal);
+        bool norm = name.Contains("norm", StringComparison.OrdinalIgnoreCase) || name.Contains("layrnorm", StringComparison.Ordinal);
         if (norm && name.EndsWith(".weight", StringComparison.Ordinal)) return 1 + 0.1 * x;
         if (name.EndsWith(".bias", StringComparison.Ordinal)) return 0.02 * x;
         if (name.Contains("embed", StringComparison.Ordinal)) return 0.5 * x;
@@ -70,16 +70,20 @@ internal static class LlavaCheckpointWriter
     }
 
     /// <summary>A lower-casing, whitespace/punctuation-splitting word-level tokenizer.json with BOS prepended.</summary>
-    internal static void WriteTokenizer(string folder, LlavaConfig config, IEnumerable<string> words)
+    internal static void WriteTokenizer(string folder, LlavaConfig config, IEnumerable<string> words) =>
+        WriteTokenizer(folder, config.Text.VocabSize, config.ImageTokenIndex, words);
+
+    /// <summary>The same word-level tokenizer for any vocabulary size, with an optional image token id (ids 0/1/2 = unk/BOS/EOS).</summary>
+    internal static void WriteTokenizer(string folder, int vocabSize, int? imageTokenIndex, IEnumerable<string> words)
     {
-        int vocabSize = config.Text.VocabSize;
+        Directory.CreateDirectory(folder);
         var vocab = new List<string> { "<unk>", "<s>", "</s>" };
         foreach (var w in BaseWords.Concat(words.Select(w => w.ToLowerInvariant())))
             if (!vocab.Contains(w)) vocab.Add(w);
         if (vocab.Count > vocabSize - 1)
-            throw new ArgumentException($"tokenizer: {vocab.Count} words do not fit a vocabulary of {vocabSize} (one id is the image token)");
+            throw new ArgumentException($"tokenizer: {vocab.Count} words do not fit a vocabulary of {vocabSize} (one id is kept for an image token)");
         while (vocab.Count < vocabSize) vocab.Add($"<unused{vocab.Count}>");
-        vocab[config.ImageTokenIndex] = "<image>";
+        if (imageTokenIndex is int img) vocab[img] = "<image>";
         object Added(int id) => new Dictionary<string, object>
         {
             ["id"] = id, ["content"] = vocab[id], ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
@@ -90,7 +94,7 @@ internal static class LlavaCheckpointWriter
             ["version"] = "1.0",
             ["truncation"] = null,
             ["padding"] = null,
-            ["added_tokens"] = new[] { Added(0), Added(1), Added(2), Added(config.ImageTokenIndex) },
+            ["added_tokens"] = (imageTokenIndex is int it ? new[] { 0, 1, 2, it } : new[] { 0, 1, 2 }).Select(Added).ToArray(),
             ["normalizer"] = new Dictionary<string, object> { ["type"] = "Lowercase" },
             ["pre_tokenizer"] = new Dictionary<string, object> { ["type"] = "Whitespace" },
             ["post_processor"] = new Dictionary<string, object>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Llava;
@@ -12,22 +13,11 @@ internal sealed class LlavaFamily : IModelFamily
 
     public IPromptableModel Load(string path, Device device) => LlavaModel.Load(path, device);
 
-    public IEnumerable<RegistryEntry> Discover(string folder)
+    public IEnumerable<RegistryEntry> Discover(string folder) => CheckpointFolders.Discover(folder, this, "LLaVA", dir =>
     {
-        if (!Directory.Exists(folder)) yield break;
-        foreach (var dir in Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal))
-        {
-            if (!CanLoad(dir)) continue;
-            string desc;
-            try
-            {
-                var c = LlavaConfig.Load(dir);
-                desc = $"LLaVA: CLIP ViT {c.Vision.NumHiddenLayers}L/{c.Vision.HiddenSize} @{c.Vision.ImageSize}px + LLaMA {c.Text.NumLayers}L/{c.Text.HiddenSize}";
-            }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException or JsonException) { desc = "LLaVA (config not readable: " + e.Message + ")"; }
-            yield return new RegistryEntry(Path.GetFileName(dir), Name, dir, desc);
-        }
-    }
+        var c = LlavaConfig.Load(dir);
+        return $"LLaVA: CLIP ViT {c.Vision.NumHiddenLayers}L/{c.Vision.HiddenSize} @{c.Vision.ImageSize}px + LLaMA {c.Text.NumLayers}L/{c.Text.HiddenSize}";
+    });
 
     /// <summary>model_type of a checkpoint folder's config.json, or null.</summary>
     internal static string? ModelType(string path)

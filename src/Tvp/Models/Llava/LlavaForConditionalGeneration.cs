@@ -1,16 +1,10 @@
 using TorchSharp;
 using Tvp.IO;
 using Tvp.Models.Llama;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Llava;
-
-/// <summary>A batch of prompts with their image features spliced in.</summary>
-/// <param name="Embeds">[B,T,D] input embeddings.</param>
-/// <param name="Mask">[B,T] bool, true at real tokens.</param>
-/// <param name="Ids">Per row: the ids with the image token expanded to one id per visual token (unpadded).</param>
-/// <param name="Offsets">Per row: where the row's first token sits in the padded batch (left padding).</param>
-internal sealed record MergedInputs(Tensor Embeds, Tensor Mask, int[][] Ids, int[] Offsets);
 
 /// <summary>
 /// HF <c>LlavaForConditionalGeneration</c>: CLIP vision tower → selected hidden layer (CLS dropped for
@@ -51,6 +45,9 @@ internal sealed class LlavaForConditionalGeneration : nn.Module
         return selected.MoveToOuterDisposeScope();
     }
 
+    /// <summary>The projector applied to selected vision features [B,P,Dv] → visual tokens [B,P,D].</summary>
+    public Tensor Project(Tensor selected) => multi_modal_projector.forward(selected);
+
     /// <summary>The projected visual tokens [B, P, D] of normalised pixel values [B,3,S,S].</summary>
     public Tensor ImageFeatures(Tensor pixelValues)
     {
@@ -79,37 +76,8 @@ internal sealed class LlavaForConditionalGeneration : nn.Module
     /// Embeds a batch of prompts (each with one image) and puts row b's image features [P, D] in place of
     /// its image tokens, in patch order. Rows are padded on the left (for scoring/generation) or right.
     /// </summary>
-    public MergedInputs Merge(IReadOnlyList<IReadOnlyList<int>> prompts, Tensor imageFeatures, bool leftPad)
-    {
-        using var scope = NewDisposeScope();
-        var rows = prompts.Select(ExpandImageTokens).ToArray();
-        if (imageFeatures.shape[0] != rows.Length)
-            throw new ArgumentException($"llava: {rows.Length} prompts but {imageFeatures.shape[0]} images");
-        int t = rows.Max(r => r.Length);
-        var ids = new long[rows.Length * t];
-        var mask = new bool[ids.Length];
-        var isImage = new bool[ids.Length];
-        var offsets = new int[rows.Length];
-        for (int b = 0; b < rows.Length; b++)
-        {
-            offsets[b] = leftPad ? t - rows[b].Length : 0;
-            for (int k = 0; k < rows[b].Length; k++)
-            {
-                int at = b * t + offsets[b] + k;
-                bool img = rows[b][k] == Config.ImageTokenIndex;
-                ids[at] = img ? 0 : rows[b][k];
-                isImage[at] = img;
-                mask[at] = true;
-            }
-        }
-        var dev = imageFeatures.device;
-        var idT = tensor(ids, new long[] { rows.Length, t }, device: dev);
-        var imgMask = tensor(isImage, new long[] { rows.Length, t, 1 }, device: dev);                    // [B, T, 1]
-        var text = language_model.Decoder.Embed(idT);                                                   // [B, T, D]
-        var embeds = text.masked_scatter(imgMask.expand_as(text), imageFeatures.to(text.dtype));       // [B, T, D]
-        var maskT = tensor(mask, new long[] { rows.Length, t }, device: dev);
-        return new MergedInputs(embeds.MoveToOuterDisposeScope(), maskT.MoveToOuterDisposeScope(), rows, offsets);
-    }
+    public MergedInputs Merge(IReadOnlyList<IReadOnlyList<int>> prompts, Tensor imageFeatures, bool leftPad) =>
+        ImageTokenMerger.Merge(language_model, prompts.Select(ExpandImageTokens).ToArray(), Config.ImageTokenIndex, imageFeatures, leftPad, "llava");
 
     /// <summary>Logits [B,T,V] for prompts (one image each) — the full forward of the fixture.</summary>
     public Tensor Forward(IReadOnlyList<IReadOnlyList<int>> prompts, Tensor pixelValues)

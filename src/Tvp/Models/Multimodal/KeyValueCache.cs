@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Tvp.Models.Llama;
+namespace Tvp.Models.Multimodal;
 
 /// <summary>
 /// The keys and values (after RoPE, per key/value head) of the tokens a decoder has already seen, with

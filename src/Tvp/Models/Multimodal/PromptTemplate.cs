@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Tvp.Models.Llava;
+namespace Tvp.Models.Multimodal;
 
 /// <summary>
 /// A model's prompt format, as data (Models/Templates/*.json, or <c>tvp_template.json</c> in a checkpoint
@@ -27,8 +27,24 @@ internal sealed record PromptTemplate
     [JsonPropertyName("end_marker")] public string EndMarker { get; init; } = "eos";
     /// <summary>Whether candidate scores include the end marker's log-probability.</summary>
     [JsonPropertyName("score_end_marker")] public bool ScoreEndMarker { get; init; }
+    /// <summary>Where BOS goes: "start" (first), "after_image" (first token after the image: BLIP-2's prepended queries) or "none".</summary>
+    [JsonPropertyName("bos")] public string Bos { get; init; } = BosAtStart;
+    /// <summary>Whether the prompt ends with EOS (T5 encoder inputs, as the T5 tokenizer appends it).</summary>
+    [JsonPropertyName("prompt_eos")] public bool PromptEos { get; init; }
+    /// <summary>Text the Q-Former instruction is made of (InstructBLIP), with <c>{question}</c>.</summary>
+    [JsonPropertyName("instruction")] public string Instruction { get; init; } = "{question}";
     /// <summary>The classification question (the paper's "This is a photo of a").</summary>
     [JsonPropertyName("classification_question")] public string ClassificationQuestion { get; init; } = "This is a photo of a";
+
+    /// <summary><see cref="Bos"/>: BOS first.</summary>
+    public const string BosAtStart = "start";
+    /// <summary><see cref="Bos"/>: BOS right after the image.</summary>
+    public const string BosAfterImage = "after_image";
+    /// <summary><see cref="Bos"/>: no BOS.</summary>
+    public const string BosNone = "none";
+
+    /// <summary>The Q-Former instruction text for a question.</summary>
+    public string RenderInstruction(string question) => Instruction.Replace("{question}", question);
 
     /// <summary>The prompt text for a question (placeholder still in it).</summary>
     public string Render(string question) => Prompt.Replace("{system}", System).Replace("{question}", question);
@@ -42,10 +58,12 @@ internal sealed record PromptTemplate
         var parts = t.Prompt.Split(t.ImagePlaceholder);
         if (parts.Length != 2)
             throw new InvalidDataException($"{source}: template prompt must hold the image placeholder '{t.ImagePlaceholder}' exactly once");
+        if (t.Bos is not (BosAtStart or BosAfterImage or BosNone))
+            throw new InvalidDataException($"{source}: template bos '{t.Bos}' (expected {BosAtStart}, {BosAfterImage} or {BosNone})");
         return t;
     }
 
-    /// <summary>A built-in template by name (llava-1.5, llava-1.5-system, plain).</summary>
+    /// <summary>A built-in template by name (Models/Templates: llava-1.5, blip2-opt, blip2-t5, instructblip-vicuna, minigpt4, ...).</summary>
     public static PromptTemplate BuiltIn(string name)
     {
         var asm = typeof(PromptTemplate).Assembly;
@@ -60,10 +78,10 @@ internal sealed record PromptTemplate
         .Where(n => n.StartsWith("Tvp.Templates.", StringComparison.Ordinal))
         .Select(n => n["Tvp.Templates.".Length..^".json".Length]);
 
-    /// <summary>The checkpoint's own template (<c>tvp_template.json</c>), else the LLaVA-1.5 default.</summary>
-    public static PromptTemplate ForCheckpoint(string folder)
+    /// <summary>The checkpoint's own template (<c>tvp_template.json</c>), else the family's built-in default.</summary>
+    public static PromptTemplate ForCheckpoint(string folder, string defaultName = "llava-1.5")
     {
         var p = Path.Combine(folder, "tvp_template.json");
-        return File.Exists(p) ? Parse(File.ReadAllText(p), p) : BuiltIn("llava-1.5");
+        return File.Exists(p) ? Parse(File.ReadAllText(p), p) : BuiltIn(defaultName);
     }
 }

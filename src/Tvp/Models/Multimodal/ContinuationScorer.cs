@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Tvp.Models.Llama;
+namespace Tvp.Models.Multimodal;
 
 /// <summary>Per-candidate log-likelihoods: sums, token counts and means ([B, Cmax]; -inf mean where a row has no such candidate).</summary>
 /// <param name="Sum">Sum of the candidate tokens' log-probabilities [B, Cmax] (float64).</param>
@@ -8,9 +8,12 @@ namespace Tvp.Models.Llama;
 internal sealed record CandidateLogLikelihoods(double[,] Sum, double[,] Mean);
 
 /// <summary>
-/// Scores candidate continuations of a prompt with a causal LM: the mean (length-normalised) log-probability
-/// of each candidate's tokens given the prompt. The prompt is run ONCE; every candidate of that prompt reads
-/// its key/value cache (candidates of a row are batched, the cache is shared, not copied).
+/// Scores candidate continuations of a prompt: the sum and the mean (length-normalised) log-probability of
+/// each candidate's tokens given the prompt, written once for every language model of the multimodal core.
+/// Decoder-only: the prompt is run ONCE and every candidate of that prompt reads its key/value cache
+/// (candidates of a row are batched, the cache is shared, not copied). Encoder–decoder: one encoder pass,
+/// then one batched decoder pass over all candidates (decoder input = start id + candidate without its last
+/// token). Candidate ids are scored exactly as given (nothing is appended).
 /// </summary>
 internal static class ContinuationScorer
 {
@@ -18,19 +21,19 @@ internal static class ContinuationScorer
     /// prefixEmbeds [B,Tp,D] with prefixMask [B,Tp] bool (left-padded, so every row's last position is
     /// real); candidates[b] = the token ids of row b's candidates. Log-softmax in float64.
     /// </summary>
-    public static CandidateLogLikelihoods Score(LlamaForCausalLM lm, Tensor prefixEmbeds, Tensor? prefixMask,
+    public static CandidateLogLikelihoods Score(ICausalLanguageModel lm, Tensor prefixEmbeds, Tensor? prefixMask,
         IReadOnlyList<IReadOnlyList<int[]>> candidates, long maxLogitElements = 1L << 26)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         int b = (int)prefixEmbeds.shape[0];
-        var (hidden, cache) = lm.Decoder.Forward(prefixEmbeds, prefixMask, useCache: true);
+        var (hidden, cache) = lm.Forward(prefixEmbeds, prefixMask, useCache: true);
         using var _ = cache;
         var lastLogp = nn.functional.log_softmax(lm.Logits(hidden.select(1, -1)).to(ScalarType.Float64), -1); // [B, V]
         int cMax = Math.Max(1, candidates.Max(r => r.Count));
         int lMax = Math.Max(1, candidates.SelectMany(r => r).Select(a => a.Length).DefaultIfEmpty(1).Max());
         // Candidates go in column chunks so the [B*chunk, L, V] logits stay bounded; every chunk reads the one cache.
-        int chunk = (int)Math.Clamp(maxLogitElements / Math.Max(1L, (long)b * lMax * lm.Config.VocabSize), 1, cMax);
+        int chunk = (int)Math.Clamp(maxLogitElements / Math.Max(1L, (long)b * lMax * lm.VocabSize), 1, cMax);
         var sum = new double[b, cMax];
         var mean = new double[b, cMax];
         for (int c0 = 0; c0 < cMax; c0 += chunk)
@@ -39,7 +42,7 @@ internal static class ContinuationScorer
             int width = Math.Min(chunk, cMax - c0);
             var part = candidates.Select(r => (IReadOnlyList<int[]>)r.Skip(c0).Take(width).ToArray()).ToArray();
             var (ids, mask, c) = PackCandidates(part, prefixEmbeds.device, width);                          // [B*C, L]
-            var (hc, _) = lm.Decoder.Forward(lm.Decoder.Embed(ids), mask, past: cache);                     // [B*C, L, D]
+            var (hc, _) = lm.Forward(lm.Embed(ids), mask, past: cache);                     // [B*C, L, D]
             var tokenLogp = TokenLogProbs(lm, lastLogp.repeat_interleave(c, 0), hc, ids);                   // [B*C, L]
             var r = Summarise(tokenLogp, mask, part, b, (int)c);
             for (int i = 0; i < b; i++)
@@ -52,7 +55,7 @@ internal static class ContinuationScorer
     /// The same numbers without a cache: every (prompt, candidate) pair runs as one full sequence
     /// (left-padded prompt then right-padded candidate). For tests and the benchmark.
     /// </summary>
-    public static CandidateLogLikelihoods ScoreNaive(LlamaForCausalLM lm, Tensor prefixEmbeds, Tensor? prefixMask,
+    public static CandidateLogLikelihoods ScoreNaive(ICausalLanguageModel lm, Tensor prefixEmbeds, Tensor? prefixMask,
         IReadOnlyList<IReadOnlyList<int[]>> candidates)
     {
         using var noGrad = no_grad();
@@ -61,12 +64,58 @@ internal static class ContinuationScorer
         prefixMask ??= ones(b, tp, dtype: ScalarType.Bool, device: prefixEmbeds.device);
         var (ids, mask, c) = PackCandidates(candidates, prefixEmbeds.device);                   // [B*C, L]
         long l = ids.shape[1];
-        var embeds = cat(new[] { prefixEmbeds.repeat_interleave(c, 0), lm.Decoder.Embed(ids) }, 1); // [B*C, Tp+L, D]
+        var embeds = cat(new[] { prefixEmbeds.repeat_interleave(c, 0), lm.Embed(ids) }, 1); // [B*C, Tp+L, D]
         var fullMask = cat(new[] { prefixMask.repeat_interleave(c, 0), mask }, 1);                 // [B*C, Tp+L]
-        var (h, _) = lm.Decoder.Forward(embeds, fullMask);
+        var (h, _) = lm.Forward(embeds, fullMask);
         var lastLogp = nn.functional.log_softmax(lm.Logits(h.select(1, tp - 1)).to(ScalarType.Float64), -1); // [B*C, V]
         var tokenLogp = TokenLogProbs(lm, lastLogp, h.narrow(1, tp, l), ids);
         return Summarise(tokenLogp, mask, candidates, (int)b, (int)c);
+    }
+
+    /// <summary>
+    /// Encoder–decoder scoring: the encoder runs once on <paramref name="encoderEmbeds"/> [B,S,D] (mask [B,S]
+    /// bool or null); the decoder runs once over all B×C candidates, each decoded from the start id.
+    /// </summary>
+    public static CandidateLogLikelihoods Score(IEncoderDecoderLanguageModel lm, Tensor encoderEmbeds, Tensor? encoderMask,
+        IReadOnlyList<IReadOnlyList<int[]>> candidates)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        int b = (int)encoderEmbeds.shape[0];
+        var encoded = lm.Encode(encoderEmbeds, encoderMask);                                      // [B, S, D]
+        var (ids, mask, c) = PackCandidates(candidates, encoderEmbeds.device);                    // [B*C, L]
+        var decoderIds = DecoderInputs(ids, lm.DecoderStartTokenId);                              // [B*C, L]
+        var hidden = lm.Decode(decoderIds, encoded.repeat_interleave(c, 0), encoderMask?.repeat_interleave(c, 0)); // [B*C, L, D]
+        var logp = nn.functional.log_softmax(lm.Logits(hidden).to(ScalarType.Float64), -1);       // [B*C, L, V]
+        var tokenLogp = logp.gather(2, ids.unsqueeze(-1)).squeeze(-1);                           // [B*C, L]
+        return Summarise(tokenLogp, mask, candidates, b, (int)c);
+    }
+
+    /// <summary>The same numbers for an encoder–decoder model, one (image, candidate) pair at a time (tests).</summary>
+    public static CandidateLogLikelihoods ScoreNaive(IEncoderDecoderLanguageModel lm, Tensor encoderEmbeds, Tensor? encoderMask,
+        IReadOnlyList<IReadOnlyList<int[]>> candidates)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        int b = (int)encoderEmbeds.shape[0], cMax = Math.Max(1, candidates.Max(r => r.Count));
+        var sum = new double[b, cMax];
+        var mean = new double[b, cMax];
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < cMax; j++)
+            {
+                var one = Score(lm, encoderEmbeds.narrow(0, i, 1), encoderMask?.narrow(0, i, 1),
+                    new[] { (IReadOnlyList<int[]>)(j < candidates[i].Count ? new[] { candidates[i][j] } : Array.Empty<int[]>()) });
+                sum[i, j] = one.Sum[0, 0];
+                mean[i, j] = one.Mean[0, 0];
+            }
+        return new CandidateLogLikelihoods(sum, mean);
+    }
+
+    /// <summary>Decoder inputs for target ids [N,L]: the start id, then the targets shifted right by one.</summary>
+    internal static Tensor DecoderInputs(Tensor ids, int startId)
+    {
+        var start = full(ids.shape[0], 1, startId, dtype: ScalarType.Int64, device: ids.device);  // [N, 1]
+        return cat(new[] { start, ids.narrow(1, 0, ids.shape[1] - 1) }, 1);                       // [N, L]
     }
 
     /// <summary>Candidates as a [B*C, L] id tensor (0-padded on the right) and its mask; C = the most candidates of a row.</summary>
@@ -89,7 +138,7 @@ internal static class ContinuationScorer
     }
 
     /// <summary>log p of each candidate token: the first from the prompt's last position, the rest from the candidate's own positions.</summary>
-    private static Tensor TokenLogProbs(LlamaForCausalLM lm, Tensor firstLogp, Tensor candHidden, Tensor ids)
+    private static Tensor TokenLogProbs(ILanguageModel lm, Tensor firstLogp, Tensor candHidden, Tensor ids)
     {
         long l = ids.shape[1];
         var first = firstLogp.gather(1, ids.narrow(1, 0, 1));                                   // [N, 1]
