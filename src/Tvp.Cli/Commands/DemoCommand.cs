@@ -29,14 +29,16 @@ internal static class DemoCommand
         var testImages = new Option<int>("--test-images") { Description = "Test images evaluated.", DefaultValueFactory = _ => d.TestImages };
         var zooImages = new Option<int>("--zoo-train-images") { Description = "Clean training images for the zoo and the guide.", DefaultValueFactory = _ => d.ZooTrainImages };
         var resolution = new Option<int>("--resolution") { Description = "Shared encoder input size (multiple of 32).", DefaultValueFactory = _ => d.Resolution };
-        var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => d.Seed };
+        var seed = new Option<int>("--seed") { Description = "Seed of the zoo, guide and data splits (fixed across prompt seeds).", DefaultValueFactory = _ => d.Seed };
+        var seeds = new Option<int[]>("--seeds") { Description = "Prompt training seeds (each prompt method is trained once per seed).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => d.PromptSeeds.ToArray() };
+        var valImages = new Option<int>("--val-images") { Description = "Held-out corrupted training images for prompt selection (outside the prompt's training images).", DefaultValueFactory = _ => d.ValidationImages };
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N.", DefaultValueFactory = _ => d.Device };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore the cached zoo, features and guide and train them again." };
         var @out = new Option<string?>("--out") { Description = "Run folder (default runs/demo-<time>)." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
         var json = new Option<bool>("--json") { Description = "Print results.json on stdout instead of the tables." };
         var cmd = new Command("demo", "TVP end to end, offline: a zoo sharing one frozen ImageNet ResNet-18 (+ a CNN that shares nothing), VP vs TVP prompts on corrupted Fashion-MNIST, the transfer table.");
-        foreach (var o in new Option[] { data, source, corruption, severity, fcaFeatures, fca, tse, lr, epochs, promptImages, testImages, zooImages, resolution, seed, device, fresh, @out, quiet, json })
+        foreach (var o in new Option[] { data, source, corruption, severity, fcaFeatures, fca, tse, lr, epochs, promptImages, testImages, zooImages, resolution, seed, seeds, valImages, device, fresh, @out, quiet, json })
             cmd.Options.Add(o);
         cmd.SetAction(r => CliAction.Run(() =>
         {
@@ -45,7 +47,7 @@ internal static class DemoCommand
                 Data = r.GetValue(data)!, Source = r.GetValue(source)!, Corruption = r.GetValue(corruption)!, Severity = r.GetValue(severity),
                 FcaFeatures = r.GetValue(fcaFeatures)!, Fca = r.GetValue(fca), Tse = r.GetValue(tse), Lr = r.GetValue(lr), Epochs = r.GetValue(epochs),
                 PromptTrainImages = r.GetValue(promptImages), TestImages = r.GetValue(testImages), ZooTrainImages = r.GetValue(zooImages),
-                Resolution = r.GetValue(resolution), Seed = r.GetValue(seed), Device = r.GetValue(device)!, Fresh = r.GetValue(fresh),
+                Resolution = r.GetValue(resolution), Seed = r.GetValue(seed), PromptSeeds = r.GetValue(seeds)!, ValidationImages = r.GetValue(valImages), Device = r.GetValue(device)!, Fresh = r.GetValue(fresh),
             };
             var runDir = r.GetValue(@out) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
             var outcome = ProgressReporter.Run(r.GetValue(quiet), p => DemoExperiment.Run(options, runDir, p));
@@ -58,27 +60,38 @@ internal static class DemoCommand
 
     private static string Pct(double v) => (100 * v).ToString("F2", CultureInfo.InvariantCulture);
 
-    private static string Gain(double? g) => g is not double v ? "" : v >= 0 ? $"[green]+{Pct(v)}[/]" : $"[red]{Pct(v)}[/]";
+    private static string Signed(double v) => (v >= 0 ? "+" : "") + Pct(v);
 
     private static void Print(DemoOutcome o, DemoOptions options)
     {
-        var m = o.Matrix;
-        AnsiConsole.MarkupLine(Markup.Escape($"Fashion-MNIST under {options.Corruption} (severity {options.Severity}), {m.Cell("none", o.Source)?.Count} test images; prompts trained on {o.Source}. Top-1 % (gain over no prompt):"));
+        var cells = o.Results.Cells;
+        var models = cells.Select(c => c.Model).Distinct().ToArray();
+        var prompts = cells.Select(c => c.Prompt).Distinct().ToArray();
+        int n = cells.FirstOrDefault(c => c.Model == o.Source)?.NTest ?? 0;
+        AnsiConsole.MarkupLine(Markup.Escape($"Fashion-MNIST under {options.Corruption} (severity {options.Severity}), {n} test images; prompts trained on {o.Source}, " +
+            $"seeds {string.Join(", ", options.PromptSeeds)}. Top-1 % mean ± std over seeds; gain over no prompt with its 95 % t-interval:"));
         var table = new Table().AddColumn("prompt \\ model");
-        foreach (var model in m.Models) table.AddColumn(new TableColumn(Markup.Escape($"{model}\n({m.Roles.GetValueOrDefault(model, "target")})")).RightAligned());
-        foreach (var p in m.Prompts)
-            table.AddRow(new[] { Markup.Escape(p) }.Concat(m.Models.Select(model =>
-                m.Cell(p, model) is { } c ? $"{Pct(c.Top1)}{(p == "none" ? "" : " " + Gain(m.Gain(p, model)))}" : "–")).ToArray());
+        foreach (var model in models)
+            table.AddColumn(new TableColumn(Markup.Escape($"{model}\n({cells.First(c => c.Model == model).Role})")).RightAligned());
+        foreach (var p in prompts)
+            table.AddRow(new[] { Markup.Escape(p) }.Concat(models.Select(model =>
+            {
+                var c = cells.FirstOrDefault(x => x.Model == model && x.Prompt == p);
+                if (c is null) return "–";
+                var top = $"{Pct(c.Top1Mean)} ± {Pct(c.Top1Std)}";
+                if (p == "none") return top;
+                var ci = c.GainCi95 is { } g ? $" [{Signed(g[0])}, {Signed(g[1])}]" : "";
+                var colour = c.GainCi95 is { } g2 && g2[0] > 0 ? "green" : c.GainCi95 is { } g3 && g3[1] < 0 ? "red" : "grey";
+                return $"{top}\n[{colour}]{Markup.Escape(Signed(c.GainMean) + ci)}[/]";
+            })).ToArray());
         var clean = o.Clean.ToDictionary(c => c.Model, c => c.Top1);
-        table.AddRow(new[] { "[grey]clean, no prompt[/]" }.Concat(m.Models.Select(model => clean.TryGetValue(model, out var v) ? $"[grey]{Pct(v)}[/]" : "")).ToArray());
+        table.AddRow(new[] { "[grey]clean, no prompt[/]" }.Concat(models.Select(model => clean.TryGetValue(model, out var v) ? $"[grey]{Pct(v)}[/]" : "")).ToArray());
         AnsiConsole.Write(table);
-        var summary = new Table().AddColumns("prompt", "source", "shared-encoder targets (mean)", "zoo-cnn (shares nothing)");
-        foreach (var p in m.Prompts.Where(p => p != "none"))
-            summary.AddRow(Markup.Escape(p), Gain(m.Gain(p, o.Source)),
-                Gain(DemoExperiment.MeanGain(m, p, x => m.Roles.GetValueOrDefault(x) == "target" && x != "zoo-cnn")), Gain(m.Gain(p, "zoo-cnn")));
-        AnsiConsole.Write(summary);
+        AnsiConsole.MarkupLine("Paired comparisons (bootstrap over seeds × test images; a claim is made only when the 95 % CI of the difference excludes 0):");
+        foreach (var c in o.Results.Comparisons.Where(c => c.Model == DemoExperiment.SharedTargets || c.Role == "source"))
+            AnsiConsole.MarkupLine("  " + Markup.Escape(c.Claim));
         AnsiConsole.MarkupLine(Markup.Escape($"offline guide (ResNet-18 × MiniLM) zero-shot top-1: {Pct(o.GuideHoldoutZeroShot)}% held-out clean, " +
-            $"{(clean.TryGetValue("guide-zero-shot", out var g) ? Pct(g) : "?")}% clean test, {Pct(m.Cell("none", "guide-zero-shot")?.Top1 ?? 0)}% corrupted test (chance 10%)"));
-        AnsiConsole.MarkupLine(Markup.Escape($"time {o.WallSeconds:F1} s ({string.Join(", ", o.Timings.Select(t => $"{t.Phase} {t.Seconds:F1} s"))}); results in {o.RunDir}"));
+            $"{(clean.TryGetValue("guide-zero-shot", out var g) ? Pct(g) : "?")}% clean test (chance 10%)"));
+        AnsiConsole.MarkupLine(Markup.Escape($"time {o.WallSeconds:F1} s ({string.Join(", ", o.Timings.Select(t => $"{t.Phase} {t.Seconds:F1} s"))}); results in {o.RunDir} (report.html)"));
     }
 }

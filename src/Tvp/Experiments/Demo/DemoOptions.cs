@@ -24,7 +24,7 @@ public sealed record DemoOptions
     public int Resolution { get; init; } = 64;
     /// <summary>Clean training images for heads, CNN and guide.</summary>
     public int ZooTrainImages { get; init; } = 6000;
-    /// <summary>Corrupted training images for the prompts (disjoint from the zoo's), 5% of them held out for validation.</summary>
+    /// <summary>Corrupted training images for the prompts (disjoint from the zoo's and from the validation images).</summary>
     public int PromptTrainImages { get; init; } = 1000;
     /// <summary>Corrupted test images evaluated.</summary>
     public int TestImages { get; init; } = 2000;
@@ -44,10 +44,16 @@ public sealed record DemoOptions
     public double Tse { get; init; } = 0.05;
     /// <summary>Which FCA features the TVP prompts use: both (one prompt each), connector or encoder.</summary>
     public string FcaFeatures { get; init; } = "both";
-    /// <summary>Seed.</summary>
+    /// <summary>Seed of the zoo, the guide and the data splits (fixed across prompt seeds).</summary>
     public int Seed { get; init; } = 42;
+    /// <summary>Seeds of the prompt training runs (each prompt method is trained once per seed).</summary>
+    public IReadOnlyList<int> PromptSeeds { get; init; } = new[] { 1, 2, 3 };
+    /// <summary>At least this many held-out corrupted training images (outside the prompt's) for validation.</summary>
+    public int ValidationImages { get; init; } = 200;
     /// <summary>cpu, cuda, cuda:N.</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>Cache folder of the zoo, features and guide (null: TVP_CACHE, else ~/.cache/tvp).</summary>
+    public string? CacheRoot { get; init; }
     /// <summary>Ignore (and rebuild) the cached zoo, features and guide.</summary>
     public bool Fresh { get; init; }
 
@@ -71,6 +77,8 @@ public sealed record DemoOptions
         if (CanvasSize != ImageSize + 2 * PromptSize)
             throw new ArgumentException($"--canvas-size {CanvasSize} must be --image-size + 2·--prompt-size ({ImageSize} + 2·{PromptSize})");
         if (PromptTrainImages < 20 || TestImages < 10) throw new ArgumentException("--prompt-train-images must be at least 20 and --test-images at least 10");
+        if (PromptSeeds.Count == 0 || PromptSeeds.Distinct().Count() != PromptSeeds.Count) throw new ArgumentException("--seeds must name at least one seed, without repeats");
+        if (ValidationImages < 0) throw new ArgumentException($"--val-images must be >= 0, got {ValidationImages}");
         if (Epochs <= 0 || BatchSize <= 0 || Lr <= 0 || Fca < 0 || Tse < 0) throw new ArgumentException("--epochs, --batch-size and --lr must be positive, --fca and --tse non-negative");
         if (FcaFeatures is not ("both" or "connector" or "encoder")) throw new ArgumentException($"--fca-features must be both, connector or encoder, got '{FcaFeatures}'");
         Tvp.Data.Corruptions.CheckName(Corruption);
