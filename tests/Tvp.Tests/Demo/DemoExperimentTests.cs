@@ -49,7 +49,7 @@ public sealed class DemoExperimentTests
             Assert.Equal(mean, pooled, 9);
         }
         var cmp = Assert.Single(results.Comparisons, c => c.Model == DemoExperiment.SharedTargets);
-        Assert.Equal(new[] { "tvp-encoder", "vp" }, new[] { cmp.A, cmp.B }.OrderByDescending(x => x).ToArray());
+        Assert.Equal(new[] { "tvp-encoder", "vp" }, new[] { cmp.A, cmp.B }.OrderBy(x => x, StringComparer.Ordinal).ToArray());
         Assert.True(cmp.DiffCi95[0] <= cmp.DiffMean && cmp.DiffMean <= cmp.DiffCi95[1]);
         Assert.InRange(cmp.PValue, 0, 1);
 
