@@ -5,7 +5,7 @@ namespace Tvp.Server;
 /// <summary>
 /// The one seam between <c>tvp serve</c> and tvp's multimodal model code: everything the server asks of a model
 /// goes through here, so re-pointing the server at another model family means writing one adapter
-/// (today <see cref="LlavaChatBackend"/>). Called from the inference queue's single worker thread only.
+/// (<see cref="MultimodalChatBackend"/> serves every multimodal family). Called from the inference queue's single worker thread only.
 /// </summary>
 public interface IChatBackend : IDisposable
 {

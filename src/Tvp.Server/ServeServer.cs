@@ -66,11 +66,7 @@ public static class ServeServer
     public static Task<RunningServer> StartAsync(ServeOptions options, CancellationToken ct = default) =>
         ServerHost.StartAsync(Build(options), ct);
 
-    private static IChatBackend OpenBackend(ServeOptions options)
-    {
-        if (LlavaChatBackend.Recognizes(options.Model)) return LlavaChatBackend.Load(options.Model, options.ModelId);
-        throw new ArgumentException($"--model {options.Model}: tvp serve runs multimodal chat checkpoints (today: LLaVA, config.json model_type \"llava\")");
-    }
+    private static IChatBackend OpenBackend(ServeOptions options) => MultimodalChatBackend.Load(options.Model, options.ModelId);
 
     private sealed class Handlers(ServeOptions options, IChatBackend backend, PromptApplier? prompt, InferenceQueue queue, ServerMetrics metrics)
     {

@@ -1,46 +1,50 @@
 using Tvp.Models;
-using Tvp.Models.Llava;
+using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
 namespace Tvp.Server;
 
 /// <summary>
-/// <see cref="IChatBackend"/> over tvp's LLaVA (<see cref="LlavaModel"/>): its prompt template and tokenizer
-/// build the prompt ids, <c>GenerateIds</c> decodes greedily with a KV cache (a batch of turns runs as one
-/// left-padded batch), <c>ScoreIds</c> scores candidates with the shared-prefix scorer. The ONLY file of the
-/// server that touches model code.
+/// <see cref="IChatBackend"/> over any of tvp's multimodal LMs (the <see cref="MultimodalModel"/> core: LLaVA, BLIP-2
+/// OPT / Flan-T5, InstructBLIP, MiniGPT-4): the model's prompt template and tokenizer build the prompt ids (and the
+/// Q-Former instruction ids for InstructBLIP), <c>GenerateIds</c> decodes greedily (a batch of turns runs as one
+/// batch), <c>ScoreIds</c> scores candidates with the shared-prefix scorer. The ONLY file of the server that touches
+/// model code.
 /// </summary>
-public sealed class LlavaChatBackend : IChatBackend
+public sealed class MultimodalChatBackend : IChatBackend
 {
-    private readonly LlavaModel _model;
+    private readonly MultimodalModel _model;
 
     /// <inheritdoc/>
     public string ModelId { get; }
 
     /// <inheritdoc/>
-    public string Family => "llava";
+    public string Family => _model.Info.Family;
 
     /// <inheritdoc/>
     public int MaxImagesPerTurn => 1;
 
-    private LlavaChatBackend(LlavaModel model, string id) { _model = model; ModelId = id; }
+    private MultimodalChatBackend(MultimodalModel model, string id) { _model = model; ModelId = id; }
 
-    /// <summary>Loads a LLaVA checkpoint folder on the CPU; <paramref name="modelId"/> defaults to the folder's name.</summary>
-    /// <exception cref="ArgumentException">The folder has no tokenizer (the server needs text in and out).</exception>
-    public static LlavaChatBackend Load(string folder, string? modelId = null)
+    /// <summary>Loads a multimodal checkpoint (folder or registry name) on the CPU; <paramref name="modelId"/> defaults to the model's name.</summary>
+    /// <exception cref="ArgumentException">Not a multimodal LM, or the folder has no tokenizer (the server needs text in and out).</exception>
+    public static MultimodalChatBackend Load(string folder, string? modelId = null)
     {
-        var model = LlavaModel.Load(folder, CPU);
+        var loaded = ModelRegistry.Load(folder, CPU);
+        if (loaded is not MultimodalModel model)
+        {
+            var family = loaded.Info.Family;
+            loaded.Dispose();
+            throw new ArgumentException($"--model {folder}: a {family} model; tvp serve runs multimodal chat checkpoints (LLaVA, BLIP-2, InstructBLIP, MiniGPT-4)");
+        }
         try { _ = model.PromptEncoder; }
         catch (InvalidOperationException e)
         {
             model.Dispose();
             throw new ArgumentException($"--model {folder}: {e.Message.Replace("; give token ids instead", "", StringComparison.Ordinal)}", e);
         }
-        return new LlavaChatBackend(model, modelId ?? model.Info.Name);
+        return new MultimodalChatBackend(model, modelId ?? model.Info.Name);
     }
-
-    /// <summary>True when <paramref name="folder"/> holds a LLaVA checkpoint.</summary>
-    public static bool Recognizes(string folder) => LlavaFamily.ModelType(folder) == "llava";
 
     /// <inheritdoc/>
     public IReadOnlyList<GeneratedAnswer> Generate(IReadOnlyList<ChatTurn> turns)
@@ -48,7 +52,7 @@ public sealed class LlavaChatBackend : IChatBackend
         using var scope = NewDisposeScope();
         var prompts = turns.Select(t => _model.PromptEncoder.EncodePrompt(t.Question)).ToArray();
         var pixels = PixelValues(turns);                                                   // [B, 3, S, S]
-        var ids = _model.GenerateIds(pixels, prompts, turns.Max(t => t.MaxTokens));
+        var ids = _model.GenerateIds(pixels, prompts, turns.Max(t => t.MaxTokens), Instructions(turns.Select(t => t.Question)));
         var answers = new GeneratedAnswer[turns.Count];
         for (int i = 0; i < turns.Count; i++)
         {
@@ -65,8 +69,15 @@ public sealed class LlavaChatBackend : IChatBackend
         using var scope = NewDisposeScope();
         var prompt = _model.PromptEncoder.EncodePrompt(turn.Question);
         var cands = candidates.Select(c => _model.PromptEncoder.EncodeAnswer(turn.Question, c, _model.Template.ScoreEndMarker)).ToArray();
-        var r = _model.ScoreIds(PixelValues(new[] { turn }), new[] { prompt }, new[] { cands });
+        var r = _model.ScoreIds(PixelValues(new[] { turn }), new[] { prompt }, new[] { cands }, Instructions(new[] { turn.Question }));
         return candidates.Select((c, j) => new CandidateScore(c, r.Mean[0, j], r.Sum[0, j])).ToArray();
+    }
+
+    /// <summary>The Q-Former instruction ids of each question (InstructBLIP), or null for families without one.</summary>
+    private IReadOnlyList<int[]>? Instructions(IEnumerable<string> questions)
+    {
+        if (!_model.NeedsInstruction) return null;
+        return questions.Select(q => _model.InstructionIds(q) ?? throw new ArgumentException($"{ModelId}: no Q-Former tokenizer for the instruction")).ToArray();
     }
 
     /// <summary>Normalised model input [B,3,S,S]: each image resized to the model's size, then stacked.</summary>
