@@ -64,7 +64,7 @@ internal sealed class LlavaModel : IPromptableModel
     public Tensor ImageFeatures(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        return Net.ImageFeatures(PixelValues(pixels)).MoveToOuterDisposeScope();
+        return Net.ImageFeatures(PixelValues(pixels)).to(ScalarType.Float32).MoveToOuterDisposeScope(); // FCA in float32
     }
 
     public Tensor TaskLoss(Tensor pixels, TaskBatch batch)
@@ -101,7 +101,7 @@ internal sealed class LlavaModel : IPromptableModel
         }
         var flat = hidden.view(-1, hidden.shape[2]);                                               // [B*T, D]
         var picked = flat.index_select(0, tensor(from.ToArray(), device: hidden.device));           // [N, D]
-        var logits = Net.LanguageModel.Logits(picked);                                              // [N, V]
+        var logits = Net.LanguageModel.Logits(picked).to(ScalarType.Float32);                      // [N, V], loss in float32
         return nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: hidden.device)).MoveToOuterDisposeScope();
     }
 
