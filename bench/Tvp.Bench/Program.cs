@@ -13,6 +13,7 @@ public static class Program
         ["write-checkpoint"] = ("write a random-weight checkpoint: write-checkpoint llava|clip-b32 DIR [--seed S] [--vision-seed V]", RandomCheckpoints.Run),
         ["llava"] = ("LLaVA train-step images/s, peak memory, KV-cached vs naive scoring (10/100 candidates)", LlavaBench.Run),
         ["onnx"] = ("imported ONNX ResNet-18 forward vs ONNX Runtime (CPU)", OnnxBench.Run),
+        ["scale"] = ("big LLaVA on the CPU: load s + peak RSS / checkpoint bytes, scoring, one TVP step: scale DIR [--dtype D] [--json FILE]", ScaleBench.Run),
         ["demo"] = ("shared ResNet-18 encoder images/s at demo resolutions, forward and forward+backward", DemoBench.Run),
     };
 
