@@ -8,7 +8,7 @@ namespace Tvp.Bench;
 ///   write-checkpoint llava DIR [--seed S] [--vision-seed V] [--image-size N]
 ///   write-checkpoint clip-b32 DIR --tokenizer TOKENIZER_DIR [--seed S]
 ///   write-checkpoint llava-7b DIR [--shards 4] [--seed S]   (llava-hf/llava-1.5-7b-hf shapes and names, bf16, streamed: ~14.1 GB)
-///   write-checkpoint llava-1b DIR [--shards 4] [--seed S]   (the same ViT-L tower + an 8-layer 2048-wide LLaMA, bf16, streamed: ~2.4 GB)
+///   write-checkpoint llava-1b DIR [--shards 4] [--seed S]   (the same ViT-L tower + an 8-layer 2048-wide LLaMA, bf16, streamed: ~1.7 GB)
 /// </summary>
 public static class RandomCheckpoints
 {

@@ -24,7 +24,9 @@ public static class ScaleBench
         var options = new ModelLoadOptions(WeightDTypes.Parse(Arg("--dtype", "auto")));
         long checkpointBytes = Checkpoint.Open(dir).DataBytes;
         Console.WriteLine($"scale bench: {dir} ({checkpointBytes / 1e9:F2} GB of tensors), dtype {options.DType}");
-        Console.WriteLine($"  before load: RSS {PeakMemory.CurrentBytes() / 1e9:F2} GB, available {PeakMemory.AvailableBytes() / 1e9:F1} GB");
+        using (var warm = zeros(1)) { }                                                           // libtorch loaded before the baseline
+        long baseline = PeakMemory.CurrentBytes();
+        Console.WriteLine($"  before load (libtorch loaded): RSS {baseline / 1e9:F2} GB, available {PeakMemory.AvailableBytes() / 1e9:F1} GB");
 
         PeakMemory.Reset();
         var sw = Stopwatch.StartNew();
@@ -32,7 +34,8 @@ public static class ScaleBench
         using (ModelLoadOptions.Use(options)) m = LlavaModel.Load(dir, CPU);
         double loadS = sw.Elapsed.TotalSeconds;
         long loadPeak = PeakMemory.PeakBytes();
-        Console.WriteLine($"  load: {loadS:F1} s, peak RSS {loadPeak / 1e9:F2} GB = {(double)loadPeak / checkpointBytes:F3} x checkpoint bytes, weights {m.Net.parameters().First().dtype}");
+        Console.WriteLine($"  load: {loadS:F1} s, peak RSS {loadPeak / 1e9:F2} GB = {(double)loadPeak / checkpointBytes:F3} x checkpoint bytes " +
+            $"({(double)(loadPeak - baseline) / checkpointBytes:F3} x above the libtorch baseline), weights {m.Net.parameters().First().dtype}");
 
         int size = m.Info.InputSize ?? m.Net.Config.Vision.ImageSize, image = m.Net.Config.ImageTokenIndex;
         var rng = new Random(5);
@@ -79,7 +82,8 @@ public static class ScaleBench
             File.WriteAllText(json, JsonSerializer.Serialize(new
             {
                 checkpoint = dir, checkpoint_bytes = checkpointBytes, dtype = options.DType.ToString(),
-                load_s = loadS, load_peak_rss_bytes = loadPeak, load_peak_rss_over_checkpoint = (double)loadPeak / checkpointBytes,
+                baseline_rss_bytes = baseline, load_s = loadS, load_peak_rss_bytes = loadPeak, load_peak_rss_over_checkpoint = (double)loadPeak / checkpointBytes,
+                load_rss_growth_over_checkpoint = (double)(loadPeak - baseline) / checkpointBytes,
                 score_s = scoreS, score_peak_rss_bytes = scorePeak, score_mean_logprobs = means,
                 step_s = stepS, step_peak_rss_bytes = stepPeak, step_loss = loss, step_grad_norm = gradNorm,
             }, new JsonSerializerOptions { WriteIndented = true }));

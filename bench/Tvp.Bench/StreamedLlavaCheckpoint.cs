@@ -27,7 +27,7 @@ public static class StreamedLlavaCheckpoint
             HeadDim: 128, RmsNormEps: 1e-5, RopeTheta: 10000.0, BosTokenId: 1, EosTokenId: 2, PadTokenId: 32001),
         ImageTokenIndex: 32000, VisionFeatureLayer: -2, SelectStrategy: "default", ProjectorAct: "gelu", ProjectorBias: true);
 
-    /// <summary>A ~1.1B development stand-in with the same structure: the same ViT-L tower + LLaMA 8 × 2048 (5504 MLP), vocab 32064.</summary>
+    /// <summary>A ~0.85B development stand-in with the same structure: the same ViT-L tower + LLaMA 8 × 2048 (5504 MLP), vocab 32064.</summary>
     internal static LlavaConfig Llava15_1B => Llava15_7B with
     {
         Text = Llava15_7B.Text with { HiddenSize = 2048, IntermediateSize = 5504, NumLayers = 8, NumHeads = 16, NumKeyValueHeads = 16, HeadDim = 128 },
