@@ -10,10 +10,11 @@ public static class Program
     {
         // One line per benchmark, e.g. ["clip"] = ("CLIP forward/backward images/s", ClipBench.Run),
         ["clip"] = ("CLIP ViT-B/32 forward, forward+backward-to-pixels images/s; text-cache saving", ClipBench.Run),
-        ["write-checkpoint"] = ("write a random-weight checkpoint: write-checkpoint llava|clip-b32|blip2-opt|blip2-t5|instructblip|minigpt4 DIR [--seed S] [--vision-seed V]", RandomCheckpoints.Run),
+        ["write-checkpoint"] = ("write a random-weight checkpoint: write-checkpoint llava|llava-7b|llava-1b|clip-b32|blip2-opt|blip2-t5|instructblip|minigpt4 DIR [--seed S] [--vision-seed V]", RandomCheckpoints.Run),
         ["llava"] = ("LLaVA train-step images/s, peak memory, KV-cached vs naive scoring (10/100 candidates)", LlavaBench.Run),
         ["onnx"] = ("imported ONNX ResNet-18 forward vs ONNX Runtime (CPU)", OnnxBench.Run),
         ["server"] = ("tvp proxy vs direct: req/s, p50/p99 at 1/8/32 clients on loopback; image rewrite ms per megapixel", ServerBench.Run),
+        ["scale"] = ("big LLaVA on the CPU: load s + peak RSS / checkpoint bytes, scoring, one TVP step: scale DIR [--dtype D] [--json FILE]", ScaleBench.Run),
         ["demo"] = ("shared ResNet-18 encoder images/s at demo resolutions, forward and forward+backward", DemoBench.Run),
     };
 

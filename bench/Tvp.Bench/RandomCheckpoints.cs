@@ -11,12 +11,14 @@ namespace Tvp.Bench;
 ///   write-checkpoint clip-b32 DIR --tokenizer TOKENIZER_DIR [--seed S]
 ///   write-checkpoint blip2-opt|blip2-t5|instructblip|minigpt4 DIR [--seed S] [--vision-seed V] [--image-size N]
 /// BLIP-2 / InstructBLIP / MiniGPT-4 checkpoints written with the same --vision-seed share the same vision encoder.
+///   write-checkpoint llava-7b DIR [--shards 4] [--seed S]   (llava-hf/llava-1.5-7b-hf shapes and names, bf16, streamed: ~14.1 GB)
+///   write-checkpoint llava-1b DIR [--shards 4] [--seed S]   (the same ViT-L tower + an 8-layer 2048-wide LLaMA, bf16, streamed: ~1.7 GB)
 /// </summary>
 public static class RandomCheckpoints
 {
     public static int Run(string[] args)
     {
-        if (args.Length < 2) { Console.Error.WriteLine("usage: write-checkpoint llava|clip-b32|blip2-opt|blip2-t5|instructblip|minigpt4 DIR [options]"); return 2; }
+        if (args.Length < 2) { Console.Error.WriteLine("usage: write-checkpoint llava|clip-b32|llava-7b|llava-1b|blip2-opt|blip2-t5|instructblip|minigpt4 DIR [options]"); return 2; }
         string Arg(string name, string dflt) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : dflt; }
         var dir = args[1];
         int seed = int.Parse(Arg("--seed", "0"));
@@ -38,8 +40,13 @@ public static class RandomCheckpoints
             case "minigpt4":
                 MiniGpt4CheckpointWriter.WriteRandom(dir, LlavaCheckpointWriter.BaseWords, seed, int.Parse(Arg("--vision-seed", "0")));
                 break;
+            case "llava-7b" or "llava-1b":
+                long bytes = StreamedLlavaCheckpoint.Write(dir, args[0] == "llava-7b" ? StreamedLlavaCheckpoint.Llava15_7B : StreamedLlavaCheckpoint.Llava15_1B,
+                    int.Parse(Arg("--shards", "4")), seed);
+                Console.WriteLine($"  {bytes / 1e9:F2} GB of bf16 tensors");
+                break;
             default:
-                Console.Error.WriteLine($"unknown checkpoint kind '{args[0]}' (llava, clip-b32, blip2-opt, blip2-t5, instructblip, minigpt4)");
+                Console.Error.WriteLine($"unknown checkpoint kind '{args[0]}' (llava, clip-b32, llava-7b, llava-1b, blip2-opt, blip2-t5, instructblip, minigpt4)");
                 return 2;
         }
         Console.WriteLine($"wrote {args[0]} checkpoint to {dir}");

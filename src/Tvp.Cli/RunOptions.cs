@@ -43,6 +43,7 @@ internal sealed class RunOptions
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an existing run in --out." };
     public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress output." };
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object on stdout (for scripts)." };
+    public ModelLoadFlags Loading { get; } = new();
 
     public void AddTo(Command cmd, bool withTargets)
     {
@@ -53,6 +54,7 @@ internal sealed class RunOptions
                      PromptShape, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValMin, ValEvery,
                      CheckpointEvery, Seed, Device, Corruption, Severity, Out, Resume, Overwrite, Quiet, Json })
             cmd.Options.Add(o);
+        Loading.AddTo(cmd);
     }
 
     /// <summary>The option's value, or <paramref name="fallback"/> (the paper's default) when the command does not have it.</summary>

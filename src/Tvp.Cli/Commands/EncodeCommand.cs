@@ -23,8 +23,11 @@ internal static class EncodeCommand
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         var cmd = new Command("encode", "Encode images and/or texts with a CLIP model; writes image_embeds, text_embeds and logits_per_image.");
         foreach (var o in new Option[] { model, images, pixels, texts, output, device }) cmd.Options.Add(o);
+        var loadingFlags = new ModelLoadFlags();
+        loadingFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
+            using var loading = loadingFlags.Use(r);
             var imageFiles = r.GetValue(images) ?? Array.Empty<string>();
             var pixelFile = r.GetValue(pixels);
             var textFile = r.GetValue(texts);

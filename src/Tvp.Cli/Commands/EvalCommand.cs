@@ -18,8 +18,10 @@ internal static class EvalCommand
         cmd.Options.Add(canvas);
         foreach (var opt in new Option[] { o.Data, o.LabelMap, o.EvalBatchSize, o.TrainLimit, o.TestLimit, o.Seed, o.Device, o.Corruption, o.Severity, o.Out, o.Overwrite, o.Quiet, o.Json })
             cmd.Options.Add(opt);
+        o.Loading.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
+            using var loading = o.Loading.Use(r);
             var options = o.Bind(r) with { Targets = r.GetValue(models)!, ValidationFraction = 0 };
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath("eval");
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>

@@ -20,8 +20,11 @@ internal static class GenerateCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout." };
         var cmd = new Command("generate", "Answer a question about an image by greedy decoding (stops at EOS or --max-new-tokens).");
         foreach (var o in new Option[] { model, image, pixels, prompt, inputIds, qformerIds, maxNew, json }) cmd.Options.Add(o);
+        var loadingFlags = new ModelLoadFlags();
+        loadingFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
+            using var loading = loadingFlags.Use(r);
             if (r.GetValue(maxNew) < 1) throw new ArgumentException("--max-new-tokens must be at least 1");
             using var m = ScoreCommand.LoadMultimodal(r.GetValue(model)!);
             using var scope = NewDisposeScope();

@@ -30,8 +30,11 @@ internal static class ScoreCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout." };
         var cmd = new Command("score", "Score candidate answers: mean per-token log-likelihood of each candidate after the prompt (the prompt runs once; its key/value cache serves every candidate).");
         foreach (var o in new Option[] { model, image, pixels, prompt, candidates, inputIds, qformerIds, candidateIds, json }) cmd.Options.Add(o);
+        var loadingFlags = new ModelLoadFlags();
+        loadingFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
+            using var loading = loadingFlags.Use(r);
             var dir = r.GetValue(model)!;
             var (labels, sums, means) = LlamaForCausalLM.IsLlamaFolder(dir)
                 ? ScoreText(dir, r.GetValue(inputIds), r.GetValue(candidateIds))

@@ -15,6 +15,7 @@ internal static class TransferCommand
         o.AddTo(cmd, withTargets: true);
         cmd.SetAction(r => CliAction.Run(() =>
         {
+            using var loading = o.Loading.Use(r);
             var options = o.Bind(r);
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath(options.Source);
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>

@@ -25,6 +25,13 @@ public sealed class Checkpoint
     /// <exception cref="NotSupportedException">Only a pickled checkpoint is there.</exception>
     public static Checkpoint Open(string pathOrFolder)
     {
+        var ck = OpenFiles(pathOrFolder);
+        ck.ReadDeclaredDType();
+        return ck;
+    }
+
+    private static Checkpoint OpenFiles(string pathOrFolder)
+    {
         var ck = new Checkpoint(pathOrFolder);
         if (File.Exists(pathOrFolder))
         {
@@ -87,11 +94,40 @@ public sealed class Checkpoint
         }
     }
 
+    /// <summary>
+    /// The dtype the checkpoint declares for its weights: <c>torch_dtype</c> of the <c>config.json</c> beside it
+    /// (null when there is none, or it names no floating dtype).
+    /// </summary>
+    public ScalarType? DeclaredDType { get; private set; }
+
+    /// <summary>The safetensors files, each once.</summary>
+    public IReadOnlyList<SafeTensorFile> Files => _byName.Values.Distinct().ToArray();
+
+    /// <summary>Bytes of tensor data in all files.</summary>
+    public long DataBytes => Files.Sum(f => f.DataBytes);
+
+    private void ReadDeclaredDType()
+    {
+        var folder = Directory.Exists(Source) ? Source : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Source));
+        var config = folder is null ? null : System.IO.Path.Combine(folder, "config.json");
+        if (config is null || !File.Exists(config)) return;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(config));
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("torch_dtype", out var d) && d.ValueKind == JsonValueKind.String)
+                DeclaredDType = WeightDTypes.FromTorchDTypeName(d.GetString());
+        }
+        catch (JsonException) { /* a broken config.json is reported by the family's own config reader */ }
+    }
+
     /// <summary>True when a tensor of this name exists.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
     /// <summary>The header entry of a tensor, or null.</summary>
     public SafeTensorEntry? Entry(string name) => _byName.TryGetValue(name, out var f) ? f.Entries[name] : null;
+
+    /// <summary>The file holding a tensor (null when there is none).</summary>
+    internal SafeTensorFile? FileOf(string name) => _byName.TryGetValue(name, out var f) ? f : null;
 
     /// <summary>Reads a tensor as float32 on the CPU.</summary>
     public Tensor ReadFloat(string name) =>

@@ -88,36 +88,81 @@ public sealed class SafeTensorFile
                 }
             }
         }
+        CheckLayout(path, entries.Values, dataLength);
         Entries = entries;
         Metadata = metadata;
+    }
+
+    /// <summary>Bytes of tensor data in the file (the data section).</summary>
+    public long DataBytes => Entries.Values.Sum(e => e.End - e.Begin);
+
+    /// <summary>
+    /// The data section must be tiled exactly by the tensors, as the safetensors format requires: sorted by
+    /// offset, each tensor starts where the previous one ends, the first at 0 and the last at the end of the
+    /// file. Overlapping tensors (two names reading the same bytes) and gaps are refused.
+    /// </summary>
+    private static void CheckLayout(string path, IEnumerable<SafeTensorEntry> entries, long dataLength)
+    {
+        long at = 0;
+        string? previous = null;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < at)
+                throw new InvalidDataException($"{path}: tensor '{e.Name}' (bytes {e.Begin}..{e.End}) overlaps tensor '{previous}' (which ends at {at})");
+            if (e.Begin > at)
+                throw new InvalidDataException($"{path}: {e.Begin - at} unused bytes before tensor '{e.Name}' at offset {at} (tensors must be contiguous)");
+            at = e.End;
+            previous = e.Name;
+        }
+        if (at != dataLength)
+            throw new InvalidDataException($"{path}: the tensors end at byte {at} of the {dataLength}-byte data section (trailing bytes)");
     }
 
     /// <summary>True when the file holds a tensor with this name.</summary>
     public bool Contains(string name) => Entries.ContainsKey(name);
 
-    /// <summary>Reads one tensor (on the CPU, in its stored dtype).</summary>
+    /// <summary>
+    /// Reads one tensor (on the CPU, in its stored dtype) straight into the tensor's own memory, in bounded
+    /// chunks: no managed copy of the data is made, so reading a checkpoint costs its bytes once.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No tensor of that name.</exception>
     public Tensor Read(string name)
     {
         if (!Entries.TryGetValue(name, out var e))
             throw new KeyNotFoundException($"{Path}: no tensor named '{name}'");
         var dtype = ToScalarType(e.DType, Path, name);
-        var t = empty(e.Shape, dtype);
-        long n = e.End - e.Begin;
-        if (n == 0) return t;
-        using var fs = File.OpenRead(Path);
-        fs.Seek(_dataStart + e.Begin, SeekOrigin.Begin);
-        if (n <= int.MaxValue)
+        var t = empty(e.Shape, dtype, device: CPU);
+        try
         {
-            var buf = new byte[n];
-            fs.ReadExactly(buf);
-            t.bytes = buf;
+            long n = e.End - e.Begin;
+            if (n == 0) return t;
+            using var fs = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            fs.Seek(_dataStart + e.Begin, SeekOrigin.Begin);
+            ReadInto(fs, t, n, name);
+            return t;
         }
-        else
+        catch
         {
+            t.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Fills the CPU tensor's memory with the next <paramref name="n"/> bytes of the stream, at most 64 MiB per read call.</summary>
+    private void ReadInto(Stream fs, Tensor t, long n, string name)
+    {
+        if (n > int.MaxValue)
             throw new NotSupportedException($"{Path}: tensor '{name}' is larger than 2 GiB; split the checkpoint into shards");
+        // Tensor.bytes is a span over the CPU tensor's own storage: the file is read straight into it.
+        var target = t.bytes;
+        if (target.Length != n) throw new InvalidDataException($"{Path}: tensor '{name}' size mismatch ({target.Length} vs {n} bytes)");
+        const int Chunk = 64 << 20;
+        for (int done = 0; done < n;)
+        {
+            int want = (int)Math.Min(Chunk, n - done);
+            fs.ReadExactly(target.Slice(done, want));
+            done += want;
         }
-        return t;
     }
 
     /// <summary>Reads one tensor and converts it to float32.</summary>

@@ -34,7 +34,7 @@ public sealed class ClassifierModel : ILabelledClassifier
     internal static ClassifierModel Load(ModelCard card, Device? device = null)
     {
         device ??= CPU;
-        var network = Build(card);
+        var network = Build(card);      // classifiers are small: built normally (see EmptyModules.MinimumBytes)
         try
         {
             StateDictLoader.Load(network, Checkpoint.Open(card.WeightsPath),
@@ -81,16 +81,19 @@ public sealed class ClassifierModel : ILabelledClassifier
     public Tensor Logits(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        var x = ModelInput.Prepare(pixels, Info); // [B, 3, S, S]
-        return _network.forward(x).MoveToOuterDisposeScope(); // [B, labels]
+        var x = ModelInput.Prepare(pixels, Info).to(WeightDType); // [B, 3, S, S], cast at the model's input
+        return _network.forward(x).to(ScalarType.Float32).MoveToOuterDisposeScope(); // [B, labels]
     }
+
+    /// <summary>The dtype the network's weights are kept in (<c>--dtype</c>).</summary>
+    private ScalarType WeightDType => _network.parameters().First().dtype;
 
     /// <summary>The penultimate pooled features [B, D] (what FCA compares for a classifier).</summary>
     public Tensor ImageFeatures(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        var x = ModelInput.Prepare(pixels, Info);
-        return _network.Features(x).MoveToOuterDisposeScope(); // [B, D]
+        var x = ModelInput.Prepare(pixels, Info).to(WeightDType);
+        return _network.Features(x).to(ScalarType.Float32).MoveToOuterDisposeScope(); // [B, D]
     }
 
     /// <summary>Log-softmax over the mapped logits [B, C] (C = most candidates in a row; shorter rows padded with -inf).</summary>

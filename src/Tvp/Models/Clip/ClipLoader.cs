@@ -47,10 +47,11 @@ internal static class ClipLoader
     public static ClipModel Load(string folder, Device? device = null)
     {
         var config = ReadConfig(folder);
-        var model = new ClipModel(config);
+        var checkpoint = Checkpoint.Open(folder);
+        var model = EmptyModules.CreateFor(checkpoint, () => new ClipModel(config));
         try
         {
-            StateDictLoader.Load(model, Checkpoint.Open(folder));
+            StateDictLoader.Load(model, checkpoint);
             model.eval();
             if (device is not null) model.to(device);
             return model;
@@ -75,10 +76,12 @@ internal static class ClipLoader
                 _ => throw new InvalidDataException($"{Path.Combine(folder, "config.json")}: model_type is '{type}', expected 'clip' or 'clip_vision_model'"),
             };
         }
-        var tower = new ClipVisionTransformer(config);
+        var checkpoint = Checkpoint.Open(folder);
+        var tower = EmptyModules.CreateFor(checkpoint, () => new ClipVisionTransformer(config));
         try
         {
-            StateDictLoader.Load(tower, Checkpoint.Open(folder), keyOf: n => new[] { "vision_model." + n });
+            StateDictLoader.Load(tower, checkpoint, keyOf: n => new[] { "vision_model." + n },
+                unusedAllowed: k => !k.StartsWith("vision_model.", StringComparison.Ordinal));
             tower.eval();
             if (device is not null) tower.to(device);
             return tower;

@@ -43,14 +43,14 @@ internal sealed class ClipModel : nn.Module
     public Tensor ImageFeatures(Tensor pixelValues)
     {
         var last = vision_model.forward(pixelValues); // [B, 1+P, D]
-        return visual_projection.forward(vision_model.Pooled(last));
+        return visual_projection.forward(vision_model.Pooled(last)).to(ScalarType.Float32); // float32 whatever the weight dtype
     }
 
     /// <summary>HF <c>get_text_features</c>: input ids [B,T] → [B, projection_dim], not L2-normalised.</summary>
     public Tensor TextFeatures(Tensor inputIds)
     {
         var last = text_model.forward(inputIds); // [B, T, D]
-        return text_projection.forward(text_model.Pooled(inputIds, last));
+        return text_projection.forward(text_model.Pooled(inputIds, last)).to(ScalarType.Float32); // float32 whatever the weight dtype
     }
 
     /// <summary>Visual projection of vision hidden states (e.g. all patch tokens after post_layernorm).</summary>
@@ -59,7 +59,7 @@ internal sealed class ClipModel : nn.Module
     /// <summary>exp(logit_scale) as stored in the checkpoint (unclamped).</summary>
     public double LogitScale
     {
-        get { using var _ = no_grad(); return Math.Exp(logit_scale.item<float>()); }
+        get { using var _ = no_grad(); return Math.Exp(logit_scale.to(ScalarType.Float32).item<float>()); }
     }
 
     /// <summary>L2-normalises the last dimension (HF <c>image_embeds</c> / <c>text_embeds</c>).</summary>

@@ -106,7 +106,9 @@ internal sealed class OfflineGuide : IImageTextGuide
         if (!f.Metadata.TryGetValue("format", out var fmt) || fmt != Format)
             throw new InvalidDataException($"{path}: not an offline guide (metadata format is not '{Format}')");
         var p = new Projections();
-        StateDictLoader.Load(p, Checkpoint.Open(path), optional: _ => false);
+        // Trained by tvp in float32 and run in float32 whatever --dtype says; its text cache is read below.
+        using (ModelLoadOptions.Use(ModelLoadOptions.Current with { DType = WeightDType.Float32 }))
+            StateDictLoader.Load(p, Checkpoint.Open(path), optional: _ => false, unusedAllowed: k => k == "text_cache");
         var texts = JsonSerializer.Deserialize<string[]>(f.Metadata.GetValueOrDefault("texts", "[]")) ?? Array.Empty<string>();
         var known = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         if (texts.Length > 0)

@@ -58,8 +58,8 @@ internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     {
         var config = LlamaConfig.Load(folder);
         var ck = Checkpoint.Open(folder);
-        var m = new LlamaForCausalLM(config);
-        StateDictLoader.Load(m, ck);
+        var m = EmptyModules.CreateFor(ck, () => new LlamaForCausalLM(config));
+        StateDictLoader.Load(m, ck, unusedAllowed: k => config.TieWordEmbeddings && k == "lm_head.weight");
         m.eval();
         if (device is not null) m.to(device);
         return m;

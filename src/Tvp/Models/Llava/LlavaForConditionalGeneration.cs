@@ -52,7 +52,7 @@ internal sealed class LlavaForConditionalGeneration : nn.Module
     public Tensor ImageFeatures(Tensor pixelValues)
     {
         using var scope = NewDisposeScope();
-        return multi_modal_projector.forward(SelectedVisionFeatures(pixelValues)).MoveToOuterDisposeScope();
+        return multi_modal_projector.forward(SelectedVisionFeatures(pixelValues)).MoveToOuterDisposeScope(); // weight dtype
     }
 
     /// <summary>
@@ -103,9 +103,10 @@ internal sealed class LlavaForConditionalGeneration : nn.Module
     {
         var config = LlavaConfig.Load(folder);
         var ck = Checkpoint.Open(folder);
-        var m = new LlavaForConditionalGeneration(config);
-        // LLaVA never uses the tower's post_layernorm; some conversions leave it out.
-        StateDictLoader.Load(m, ck, CheckpointKeys, optional: n => n.Contains(".post_layernorm.", StringComparison.Ordinal));
+        var m = EmptyModules.CreateFor(ck, () => new LlavaForConditionalGeneration(config));
+        // LLaVA never uses the tower's post_layernorm; some conversions leave it out. A tied LM head may be exported.
+        StateDictLoader.Load(m, ck, CheckpointKeys, optional: n => n.Contains(".post_layernorm.", StringComparison.Ordinal),
+            unusedAllowed: k => config.Text.TieWordEmbeddings && k.EndsWith("lm_head.weight", StringComparison.Ordinal));
         m.eval();
         if (device is not null) m.to(device);
         return m;

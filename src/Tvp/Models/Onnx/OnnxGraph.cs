@@ -49,6 +49,9 @@ public sealed class OnnxGraph : IDisposable
     /// <summary>Distinct op types of the model as loaded (before folding), sorted.</summary>
     public IReadOnlyList<string> OpTypes { get; }
 
+    /// <summary>Conv + BatchNormalization pairs folded into one Conv at import.</summary>
+    public int FoldedBatchNorms { get; }
+
     /// <summary>Nodes left to run after constant folding.</summary>
     public int NodeCount => _nodes.Count;
 
@@ -77,6 +80,8 @@ public sealed class OnnxGraph : IDisposable
             Outputs = graph.Output.Select(Describe).ToArray();
             _nodes = TopologicalOrder(graph, source);
             FoldConstants();
+            FoldedBatchNorms = BatchNormFolding.Fold(_nodes, _constants, Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal));
+            DropUnusedConstants();
         }
         catch
         {
@@ -198,8 +203,12 @@ public sealed class OnnxGraph : IDisposable
         }
         var done = folded.ToHashSet();
         _nodes.RemoveAll(done.Contains);
+        DropUnusedConstants();
+    }
 
-        // Drop constants nothing needs any more (e.g. the operands of folded nodes).
+    /// <summary>Drops constants nothing needs any more (e.g. the operands of folded nodes).</summary>
+    private void DropUnusedConstants()
+    {
         var used = new HashSet<string>(_nodes.SelectMany(n => n.Input), StringComparer.Ordinal);
         foreach (var o in Outputs) used.Add(o.Name);
         foreach (var name in _constants.Keys.Where(k => !used.Contains(k)).ToList())

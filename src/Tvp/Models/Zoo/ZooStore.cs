@@ -57,6 +57,8 @@ internal static class ZooStore
         var classes = JsonSerializer.Deserialize<string[]>(Get("classes")) ?? throw new InvalidDataException($"{path}: empty class list");
         name ??= $"zoo-{kind}";
         var checkpoint = Checkpoint.Open(path);
+        // Trained by tvp in float32 and run in float32 whatever --dtype says.
+        using var float32 = ModelLoadOptions.Use(ModelLoadOptions.Current with { DType = WeightDType.Float32 });
         if (kind == "cnn")
         {
             var net = new SmallCnn(classes.Length);
