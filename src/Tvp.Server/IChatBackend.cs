@@ -29,7 +29,9 @@ public interface IChatBackend : IDisposable
 /// <param name="Image">The (prompted) image [3,H,W] in [0,1]; null when the request has none.</param>
 /// <param name="Question">The user's text.</param>
 /// <param name="MaxTokens">Most tokens to generate.</param>
-public sealed record ChatTurn(Tensor? Image, string Question, int MaxTokens);
+/// <param name="IsCanvas">The image is a prompted canvas (resized whole to the model's input, as <c>tvp eval</c> does);
+/// otherwise it is a photo, preprocessed as the checkpoint's <c>preprocessor_config.json</c> says (as <c>tvp generate --image</c>).</param>
+public sealed record ChatTurn(Tensor? Image, string Question, int MaxTokens, bool IsCanvas = false);
 
 /// <summary>A generated answer, token by token (so it can be streamed).</summary>
 /// <param name="Pieces">The text each generated token adds (concatenated: the answer).</param>

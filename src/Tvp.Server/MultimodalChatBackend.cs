@@ -80,12 +80,12 @@ public sealed class MultimodalChatBackend : IChatBackend
         return questions.Select(q => _model.InstructionIds(q) ?? throw new ArgumentException($"{ModelId}: no Q-Former tokenizer for the instruction")).ToArray();
     }
 
-    /// <summary>Normalised model input [B,3,S,S]: each image resized to the model's size, then stacked.</summary>
+    /// <summary>Normalised model input [B,3,S,S]: a prompted canvas resized whole, a photo through the checkpoint's own preprocessing.</summary>
     private Tensor PixelValues(IReadOnlyList<ChatTurn> turns)
     {
-        var rows = turns.Select(t => t.Image is { } img
-            ? _model.PixelValues(img.unsqueeze(0))                                            // [1, 3, S, S]
-            : throw new ArgumentException("this model needs an image in the request")).ToArray();
+        var rows = turns.Select(t => t.Image is not { } img ? throw new ArgumentException("this model needs an image in the request")
+            : t.IsCanvas ? _model.PixelValues(img.unsqueeze(0))                              // [1, 3, S, S]
+            : _model.Preprocessor.Preprocess(img)).ToArray();                                 // [1, 3, S, S]
         return cat(rows, 0);
     }
 

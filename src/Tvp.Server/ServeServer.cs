@@ -87,7 +87,7 @@ public static class ServeServer
             var request = ChatCompletionRequest.Parse(body, backend.ModelId, options.Host.Limits, options.MaxTokens);
             facts.Model = request.Model;
             using var image = await ImageOf(request, facts, context.RequestAborted);
-            var turn = new ChatTurn(image, request.Question, request.MaxTokens);
+            var turn = new ChatTurn(image, request.Question, request.MaxTokens, IsCanvas: prompt is not null);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var answer = await queue.GenerateAsync(turn);
             facts.BackendMs = watch.Elapsed.TotalMilliseconds;
@@ -134,7 +134,7 @@ public static class ServeServer
             var candidates = Candidates(request.Body);
             using var image = await ImageOf(request, facts, context.RequestAborted);
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var scores = await queue.ScoreAsync(new ChatTurn(image, request.Question, 1), candidates);
+            var scores = await queue.ScoreAsync(new ChatTurn(image, request.Question, 1, IsCanvas: prompt is not null), candidates);
             facts.BackendMs = watch.Elapsed.TotalMilliseconds;
             int best = 0;
             for (int j = 1; j < scores.Count; j++) if (scores[j].MeanLogProb > scores[best].MeanLogProb) best = j;

@@ -141,7 +141,7 @@ internal sealed class Blip2ForConditionalGeneration : nn.Module
     {
         var config = Blip2Config.Load(folder);
         var ck = Checkpoint.Open(folder);
-        var m = new Blip2ForConditionalGeneration(config);
+        var m = EmptyModules.CreateFor(ck, () => new Blip2ForConditionalGeneration(config));
         LoadInto(m, ck);
         m.eval();
         if (device is not null) m.to(device);
@@ -166,6 +166,7 @@ internal sealed class Blip2ForConditionalGeneration : nn.Module
                 var v = ck.ReadFloat(name[..^".qkv.bias".Length] + ".v_bias");
                 return cat(new[] { t, zeros_like(v), v }, 0);                        // [3D] = cat(q_bias, 0, v_bias)
             };
-        StateDictLoader.Load(m, ck, Keys, transform: transform);
+        // LAVIS v_bias tensors are read through the fused q bias's transform, not by name.
+        StateDictLoader.Load(m, ck, Keys, transform: transform, unusedAllowed: k => lavisBias && k.EndsWith(".self_attn.v_bias", StringComparison.Ordinal));
     }
 }

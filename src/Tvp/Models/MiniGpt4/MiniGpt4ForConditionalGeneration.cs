@@ -88,8 +88,10 @@ internal sealed class MiniGpt4ForConditionalGeneration : nn.Module
         var text = LlamaConfig.Load(llamaDir);
         var m = new MiniGpt4ForConditionalGeneration(vision, qformer, q, text);
         var blip2 = Checkpoint.Open(blip2Dir);
-        StateDictLoader.Load(m.vision_model, blip2, n => new[] { "vision_model." + n });
-        StateDictLoader.Load(m.qformer, blip2, n => new[] { "qformer." + n });
+        // blip2/ is a whole BLIP-2 checkpoint; MiniGPT-4 uses its vision encoder, Q-Former and query tokens only: each
+        // part is checked both ways within its own prefix.
+        StateDictLoader.Load(m.vision_model, blip2, n => new[] { "vision_model." + n }, unusedAllowed: k => !k.StartsWith("vision_model.", StringComparison.Ordinal));
+        StateDictLoader.Load(m.qformer, blip2, n => new[] { "qformer." + n }, unusedAllowed: k => !k.StartsWith("qformer.", StringComparison.Ordinal));
         if (!blip2.Contains("query_tokens")) throw new InvalidDataException($"{blip2.Source}: missing tensor 'query_tokens'");
         using (no_grad())
         {

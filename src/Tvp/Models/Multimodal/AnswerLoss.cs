@@ -30,7 +30,7 @@ internal static class AnswerLoss
         }
         var flat = hidden.view(-1, hidden.shape[2]);                                                // [B*T, D]
         var picked = flat.index_select(0, tensor(from.ToArray(), device: hidden.device));            // [N, D]
-        var logits = lm.Logits(picked);                                                             // [N, V]
+        var logits = lm.Logits(picked).to(ScalarType.Float32);                                      // [N, V], float32 for the loss
         return nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: hidden.device)).MoveToOuterDisposeScope();
     }
 
@@ -43,7 +43,7 @@ internal static class AnswerLoss
         using var scope = NewDisposeScope();
         var (ids, mask, _) = ContinuationScorer.PackCandidates(answers.Select(a => (IReadOnlyList<int[]>)new[] { a }).ToArray(), encoderEmbeds.device); // [B, L]
         var hidden = lm.Decode(ContinuationScorer.DecoderInputs(ids, lm.DecoderStartTokenId), lm.Encode(encoderEmbeds, encoderMask), encoderMask); // [B, L, D]
-        var logits = lm.Logits(hidden);                                                            // [B, L, V]
+        var logits = lm.Logits(hidden).to(ScalarType.Float32);                                     // [B, L, V], float32 for the loss
         var targets = ids.masked_fill(mask.logical_not(), -100);                                   // [B, L]
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: -100).MoveToOuterDisposeScope();
     }

@@ -69,13 +69,13 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     public Tensor ImageFeatures(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        return EncodeImages(PixelValues(pixels), DefaultInstructions(pixels.shape[0])).Visual.MoveToOuterDisposeScope();
+        return EncodeImages(PixelValues(pixels), DefaultInstructions(pixels.shape[0])).Visual.to(ScalarType.Float32).MoveToOuterDisposeScope(); // FCA in float32
     }
 
     public Tensor EncoderFeatures(Tensor pixels)
     {
         using var scope = NewDisposeScope();
-        return EncodeImages(PixelValues(pixels), DefaultInstructions(pixels.shape[0])).Encoder.MoveToOuterDisposeScope();
+        return EncodeImages(PixelValues(pixels), DefaultInstructions(pixels.shape[0])).Encoder.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     public Tensor TaskLoss(Tensor pixels, TaskBatch batch)
@@ -98,7 +98,8 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
         using var scope = NewDisposeScope();
         var (enc, visual) = EncodeImages(PixelValues(pixels), Instructions(batch.Questions));
         var loss = LanguageModelLoss(visual, prompts, answers);
-        return (loss.MoveToOuterDisposeScope(), (encoder ? enc : visual).MoveToOuterDisposeScope());
+        // Losses and FCA features in float32 whatever the weights' dtype (--dtype bf16 keeps only the weights in bf16).
+        return (loss.to(ScalarType.Float32).MoveToOuterDisposeScope(), (encoder ? enc : visual).to(ScalarType.Float32).MoveToOuterDisposeScope());
     }
 
     /// <summary>Mean cross-entropy over the answer tokens of all rows, given the visual tokens [B,P,D].</summary>
