@@ -1,4 +1,7 @@
 using Tvp.Models;
+using Tvp.Models.Blip2;
+using Tvp.Models.Llava;
+using Tvp.Models.MiniGpt4;
 using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
@@ -30,13 +33,10 @@ public sealed class MultimodalChatBackend : IChatBackend
     /// <exception cref="ArgumentException">Not a multimodal LM, or the folder has no tokenizer (the server needs text in and out).</exception>
     public static MultimodalChatBackend Load(string folder, string? modelId = null)
     {
-        var loaded = ModelRegistry.Load(folder, CPU);
-        if (loaded is not MultimodalModel model)
-        {
-            var family = loaded.Info.Family;
-            loaded.Dispose();
-            throw new ArgumentException($"--model {folder}: a {family} model; tvp serve runs multimodal chat checkpoints (LLaVA, BLIP-2, InstructBLIP, MiniGPT-4)");
-        }
+        var (path, family) = ModelRegistry.Resolve(folder);
+        if (family is not (LlavaFamily or Blip2Family or MiniGpt4Family))
+            throw new ArgumentException($"--model {folder}: a {family.Name} model; tvp serve runs multimodal chat checkpoints (LLaVA, BLIP-2, InstructBLIP, MiniGPT-4)");
+        var model = (MultimodalModel)family.Load(path, CPU);
         try { _ = model.PromptEncoder; }
         catch (InvalidOperationException e)
         {
