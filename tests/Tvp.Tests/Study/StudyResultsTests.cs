@@ -78,6 +78,18 @@ public class StudyResultsTests
     }
 
     [Fact]
+    public void Selection_uses_validation_only()
+    {
+        // fca has the better test gains on t1, but vp the better validation top-1 on the source: vp is chosen.
+        var list = Outcomes().Select(o => o with { ValidationTop1 = o.Prompt == "vp" ? 0.7 : 0.6 }).ToList();
+        var r = StudyResults.Build("t", list, 300);
+        var s = Assert.Single(r.Selected);
+        Assert.Equal(("vp", 0.7), (s.Prompt, s.ValidationTop1Mean));
+        Assert.Equal(0.05, s.TargetGainMean!.Value, 12);
+        Assert.Empty(StudyResults.Build("t", Outcomes(), 300).Selected);     // no validation recorded: nothing chosen
+    }
+
+    [Fact]
     public void The_same_outcome_twice_is_refused()
     {
         var list = Outcomes();
