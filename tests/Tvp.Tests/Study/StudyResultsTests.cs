@@ -44,6 +44,11 @@ public class StudyResultsTests
         Assert.Equal(("fca", "vp"), (target.A, target.B));
         Assert.Equal(0.32, target.DiffMean, 12);
         Assert.StartsWith("fca > vp on target t1", target.Claim);
+        // Listed the other way round, vp is a and loses: the claim names fca first with a positive lead.
+        var swapped = StudyResults.Build("t", Outcomes().OrderBy(o => o.Prompt == "vp" ? 1 : 0).ToList(), resamples: 500);
+        var back = swapped.Comparisons.Single(c => c.Model == "t1");
+        Assert.Equal(("vp", "fca", -0.32), (back.A, back.B, Math.Round(back.DiffMean, 12)));
+        Assert.StartsWith("fca > vp on target t1 (contrast 4): diff +32.00 [+", back.Claim);
         var source = r.Comparisons.Single(c => c.Model == "src");
         Assert.Equal(0.00666666666, source.DiffMean, 8);
         Assert.Contains("no significant difference", source.Claim);

@@ -108,8 +108,12 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
         var seeds = ra.Keys.Intersect(rb.Keys).OrderBy(s => s).ToArray();
         if (seeds.Length == 0) return null;
         var d = PairedBootstrap.Compare(seeds.Select(s => ra[s].Correct).ToArray(), seeds.Select(s => rb[s].Correct).ToArray(), resamples);
+        // The claim names the better method first and states its lead (so the printed difference is positive);
+        // diff_mean / diff_ci95 in the JSON stay a − b.
+        bool aWins = d.Mean > 0;
         string claim = d.Significant
-            ? $"{(d.Mean > 0 ? $"{a.Prompt} > {b.Prompt}" : $"{b.Prompt} > {a.Prompt}")} on {Where(a)}: diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)}"
+            ? (aWins ? $"{a.Prompt} > {b.Prompt}" : $"{b.Prompt} > {a.Prompt}") + $" on {Where(a)}: diff " +
+              (aWins ? $"{Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}]" : $"{Points(-d.Mean)} [{Points(-d.Ci95[1])}, {Points(-d.Ci95[0])}]") + $", p={P(d.PValue)}"
             : $"{a.Prompt} vs {b.Prompt} on {Where(a)}: no significant difference (diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)})";
         return new StudyComparison(a.Model, a.Role, a.Source, a.Shots, a.Corruption, a.Severity, a.LabelMap, a.Prompt, b.Prompt,
             d.Mean, d.Ci95, d.PValue, d.Seeds, d.Resamples, claim);
