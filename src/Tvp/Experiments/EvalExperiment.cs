@@ -20,8 +20,9 @@ public static class EvalExperiment
     /// <param name="canvasSize">Canvas size of the evaluation; prompts made for another size are resized (with a warning). Default: the first prompt's.</param>
     /// <param name="progress">Progress sink.</param>
     /// <param name="cancel">Cancellation.</param>
+    /// <param name="shard">Evaluate only this contiguous slice of the test images (tvp merge combines the shards' folders exactly).</param>
     public static TransferOutcome Run(TvpOptions options, IReadOnlyList<string> promptFiles, string runDir, bool overwrite = false,
-        int? canvasSize = null, IExperimentProgress? progress = null, CancellationToken cancel = default)
+        int? canvasSize = null, IExperimentProgress? progress = null, CancellationToken cancel = default, Study.ShardSpec? shard = null)
     {
         progress ??= new SilentProgress();
         if (options.Targets.Count == 0) throw new ArgumentException("--models: name at least one model to evaluate");
@@ -45,6 +46,11 @@ public static class EvalExperiment
             try
             {
                 var data = ExperimentData.Load(o);
+                if (shard is { } sh)
+                {
+                    data = data with { TestIndices = Study.EvalShard.Slice(data.TestIndices, sh) };
+                    Study.EvalShard.Write(run.Path, sh, data.TestIndices.Length);
+                }
                 using var batches = new ExperimentBatches(data, o);
                 var (trainBatches, testBatches) = (batches.Train, batches.Test);
                 var models = TransferExperiment.LoadModels(o with { Source = o.Targets[0], Targets = o.Targets.Skip(1).ToArray() }, device, progress);

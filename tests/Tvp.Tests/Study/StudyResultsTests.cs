@@ -44,6 +44,11 @@ public class StudyResultsTests
         Assert.Equal(("fca", "vp"), (target.A, target.B));
         Assert.Equal(0.32, target.DiffMean, 12);
         Assert.StartsWith("fca > vp on target t1", target.Claim);
+        // Listed the other way round, vp is a and loses: the claim names fca first with a positive lead.
+        var swapped = StudyResults.Build("t", Outcomes().OrderBy(o => o.Prompt == "vp" ? 1 : 0).ToList(), resamples: 500);
+        var back = swapped.Comparisons.Single(c => c.Model == "t1");
+        Assert.Equal(("vp", "fca", -0.32), (back.A, back.B, Math.Round(back.DiffMean, 12)));
+        Assert.StartsWith("fca > vp on target t1 (contrast 4): diff +32.00 [+", back.Claim);
         var source = r.Comparisons.Single(c => c.Model == "src");
         Assert.Equal(0.00666666666, source.DiffMean, 8);
         Assert.Contains("no significant difference", source.Claim);
@@ -75,6 +80,19 @@ public class StudyResultsTests
         foreach (var key in new[] { "model", "a", "b", "diff_mean", "diff_ci95", "p_value" })
             Assert.True(cmp.TryGetProperty(key, out _), key);
         Assert.Equal(r.ToJson(), StudyResults.FromJson(r.ToJson()).ToJson());
+    }
+
+    [Fact]
+    public void Selection_uses_validation_only()
+    {
+        // fca has the better test gains on t1, but vp the better validation top-1 on the source: vp is chosen.
+        var list = Outcomes().Select(o => o with { ValidationTop1 = o.Prompt == "vp" ? 0.7 : 0.6 }).ToList();
+        var r = StudyResults.Build("t", list, 300);
+        var s = Assert.Single(r.Selected);
+        Assert.Equal("vp", s.Prompt);
+        Assert.Equal(0.7, s.ValidationTop1Mean, 12);
+        Assert.Equal(0.05, s.TargetGainMean!.Value, 12);
+        Assert.Empty(StudyResults.Build("t", Outcomes(), 300).Selected);     // no validation recorded: nothing chosen
     }
 
     [Fact]

@@ -15,7 +15,8 @@ public class StudyRunTests
         var node = JsonNode.Parse(json)!.AsObject();
         node["seeds"] = new JsonArray(1, 2);
         node["test_limit"] = 100;
-        node["targets"] = new JsonArray("cifar10-resnet32");
+        node["sources"] = new JsonArray(SharedData.Path("models", "cifar10-resnet20.json"));
+        node["targets"] = new JsonArray(SharedData.Path("models", "cifar10-resnet32.json"));
         node["train"]!["shots"] = 5;
         node["resamples"] = 1000;
         File.WriteAllText(dir.File("spec.json"), node.ToJsonString());

@@ -57,7 +57,7 @@ public sealed record CellFile(int Index, string Hash, string Source, string Prom
 
     /// <summary>The outcomes as <see cref="CellOutcome"/>s.</summary>
     public IEnumerable<CellOutcome> ToOutcomes(string file) => Outcomes.Select(o => new CellOutcome(o.Model, o.Role, Source, Prompt, LambdaFca, LambdaTse,
-        FcaFeatures, Shots, o.Corruption, o.Severity, LabelMap, Seed, Parse(o.Correct, file), Parse(o.None, file)));
+        FcaFeatures, Shots, o.Corruption, o.Severity, LabelMap, Seed, Parse(o.Correct, file), Parse(o.None, file), BestValidationTop1));
 
     /// <summary>Writes the file atomically.</summary>
     public void Save(string studyDir)

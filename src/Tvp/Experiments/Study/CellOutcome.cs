@@ -18,8 +18,9 @@ namespace Tvp.Experiments.Study;
 /// <param name="Seed">Training seed.</param>
 /// <param name="Correct">Top-1 correctness per test image with the prompt.</param>
 /// <param name="NoneCorrect">Top-1 correctness per test image without a prompt (same images).</param>
+/// <param name="ValidationTop1">Best validation top-1 of the prompt on its source during training (selection uses only this), or null.</param>
 public sealed record CellOutcome(string Model, string Role, string Source, string Prompt, double LambdaFca, double LambdaTse, string FcaFeatures,
-    int Shots, string? Corruption, int Severity, string LabelMap, int Seed, bool[] Correct, bool[] NoneCorrect)
+    int Shots, string? Corruption, int Severity, string LabelMap, int Seed, bool[] Correct, bool[] NoneCorrect, double? ValidationTop1 = null)
 {
     /// <summary>The cell this outcome belongs to (everything but the seed and the outcomes).</summary>
     internal CellGroupKey Group => new(Model, Role, Source, Prompt, LambdaFca, LambdaTse, FcaFeatures, Shots, Corruption, Severity, LabelMap);

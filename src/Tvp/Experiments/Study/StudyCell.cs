@@ -24,9 +24,28 @@ namespace Tvp.Experiments.Study;
 /// <param name="GainMean">Mean gain.</param>
 /// <param name="GainCi95">95 % t-interval of the mean gain.</param>
 /// <param name="NTest">Test images per seed.</param>
+/// <param name="ValidationTop1Mean">Mean over seeds of the prompt's best validation top-1 on its source (null for no prompt or without validation).</param>
 public sealed record StudyCell(string Model, string Role, string Source, string Prompt, double LambdaFca, double LambdaTse, string FcaFeatures,
     int Shots, string? Corruption, int Severity, string LabelMap, int[] Seeds, double[] Top1, double Top1Mean, double Top1Std, double[]? Ci95,
-    double[] Gain, double GainMean, double[]? GainCi95, int NTest);
+    double[] Gain, double GainMean, double[]? GainCi95, int NTest, double? ValidationTop1Mean = null);
+
+/// <summary>
+/// The prompt method (grid point) chosen for one source and condition on validation alone: the highest mean best
+/// validation top-1 on the source (first listed wins ties); its test gains are reported beside it, never used.
+/// </summary>
+/// <param name="Source">Source.</param>
+/// <param name="Shots">Shots.</param>
+/// <param name="Corruption">Test corruption or null.</param>
+/// <param name="Severity">Severity.</param>
+/// <param name="LabelMap">Label mapping.</param>
+/// <param name="Prompt">Chosen prompt method.</param>
+/// <param name="LambdaFca">Its λ_fca.</param>
+/// <param name="LambdaTse">Its λ_tse.</param>
+/// <param name="ValidationTop1Mean">Its mean validation top-1.</param>
+/// <param name="SourceGainMean">Its mean test gain on the source.</param>
+/// <param name="TargetGainMean">Mean over targets of its mean test gain (null without targets).</param>
+public sealed record StudySelection(string Source, int Shots, string? Corruption, int Severity, string LabelMap, string Prompt, double LambdaFca,
+    double LambdaTse, double ValidationTop1Mean, double SourceGainMean, double? TargetGainMean);
 
 /// <summary>
 /// A paired comparison of prompt methods a and b on one model (same seeds, same test images): the difference of

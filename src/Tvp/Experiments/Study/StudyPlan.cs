@@ -35,8 +35,9 @@ public readonly record struct TestCondition(string? Corruption, int Severity)
 public sealed record StudyJob(int Index, string Hash, IReadOnlyList<string> Sources, IReadOnlyList<(string Model, string Role)> Models, string Prompt,
     string LabelMap, TestCondition TrainCondition, IReadOnlyList<TestCondition> Conditions, TvpOptions Options)
 {
-    /// <summary>"a" or "a+b" for an ensemble.</summary>
-    public string SourceName => string.Join("+", Sources);
+    /// <summary>"a" or "a+b" for an ensemble (a model given by path shows as its file name without extension).</summary>
+    public string SourceName => string.Join("+", Sources.Select(s =>
+        s.Contains('/') || s.Contains(Path.DirectorySeparatorChar) ? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(s)) : s));
 }
 
 /// <summary>Expands a <see cref="StudySpec"/> into its jobs (a deterministic list) and slices it into shards.</summary>

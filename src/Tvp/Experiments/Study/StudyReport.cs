@@ -41,6 +41,16 @@ internal static class StudyReport
         foreach (var c in results.Comparisons)
             b.Append(c.DiffCi95[0] > 0 || c.DiffCi95[1] < 0 ? "<li class=\"sig\">" : "<li>").Append(E(c.Claim)).Append("</li>\n");
         b.Append("</ul>\n");
+        if (results.Selected.Count > 0)
+        {
+            b.Append("<h2>Chosen on validation alone</h2>\n<table>\n<tr><th>source</th><th>condition</th><th>chosen</th><th>λ_fca</th><th>λ_tse</th><th>validation top-1</th><th>source gain</th><th>mean target gain</th></tr>\n");
+            foreach (var s in results.Selected)
+                b.Append("<tr><td class=\"l\">").Append(E(s.Source)).Append("</td><td class=\"l\">").Append(E(new Panel(s.Source, s.Shots, s.Corruption, s.Severity, s.LabelMap).Title))
+                 .Append("</td><td class=\"l\">").Append(E(s.Prompt)).Append("</td><td>").Append(s.LambdaFca.ToString("R", CultureInfo.InvariantCulture))
+                 .Append("</td><td>").Append(s.LambdaTse.ToString("R", CultureInfo.InvariantCulture)).Append("</td><td>").Append(Pct(s.ValidationTop1Mean))
+                 .Append("</td><td>").Append(StudyResults.Points(s.SourceGainMean)).Append("</td><td>").Append(s.TargetGainMean is double t ? StudyResults.Points(t) : "–").Append("</td></tr>\n");
+            b.Append("</table>\n");
+        }
 
         var panels = results.Cells.Select(c => new Panel(c.Source, c.Shots, c.Corruption, c.Severity, c.LabelMap)).Distinct().ToArray();
         for (int p = 0; p < panels.Length; p++)

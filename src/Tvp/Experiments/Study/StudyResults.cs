@@ -16,6 +16,9 @@ namespace Tvp.Experiments.Study;
 /// <param name="Comparisons">Paired comparisons.</param>
 public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, IReadOnlyList<StudyComparison> Comparisons)
 {
+    /// <summary>Per source and condition with at least two prompt methods: the one chosen on validation alone.</summary>
+    public IReadOnlyList<StudySelection> Selected { get; init; } = Array.Empty<StudySelection>();
+
     /// <summary>The prompt name of the no-prompt cells.</summary>
     public const string NoPrompt = "none";
 
@@ -55,17 +58,35 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
             foreach (var g in prompts)
             {
                 var runs = members.Where(o => o.Group == g).OrderBy(o => o.Seed).ToArray();
-                cells.Add(Cell(runs[0], runs.Select(r => r.Seed).ToArray(), runs.Select(r => r.Correct).ToArray(), runs.Select(r => r.NoneCorrect).ToArray()));
+                cells.Add(Cell(runs[0], runs.Select(r => r.Seed).ToArray(), runs.Select(r => r.Correct).ToArray(), runs.Select(r => r.NoneCorrect).ToArray(),
+                    runs.Select(r => r.ValidationTop1).ToArray()));
             }
             // Every pair when there are few prompt methods; against the first (the baseline) when a grid makes many.
             for (int i = 0; i < prompts.Length; i++)
                 for (int j = i + 1; j < prompts.Length; j++)
                     if ((prompts.Length <= MaxAllPairs || i == 0) && Compare(members, prompts[j], prompts[i], resamples) is { } c) comparisons.Add(c);
         }
-        return new StudyResults(name, cells, comparisons);
+        return new StudyResults(name, cells, comparisons) { Selected = Select(cells) };
     }
 
-    private static StudyCell Cell(CellOutcome key, int[] seeds, bool[][] correct, bool[][] none)
+    private static List<StudySelection> Select(List<StudyCell> cells)
+    {
+        var chosen = new List<StudySelection>();
+        var sources = cells.Where(c => c.Role == "source" && c.Prompt != NoPrompt && c.ValidationTop1Mean is not null).ToArray();
+        foreach (var g in sources.GroupBy(c => (c.Model, c.Source, c.Shots, c.Corruption, c.Severity, c.LabelMap)))
+        {
+            var list = g.ToArray();
+            if (list.Length < 2) continue;
+            var best = list.Aggregate((a, b) => b.ValidationTop1Mean > a.ValidationTop1Mean ? b : a);
+            var targets = cells.Where(c => c.Role == "target" && c.Source == best.Source && c.Prompt == best.Prompt && c.Shots == best.Shots
+                && c.Corruption == best.Corruption && c.Severity == best.Severity && c.LabelMap == best.LabelMap).Select(c => c.GainMean).ToArray();
+            chosen.Add(new StudySelection(best.Source, best.Shots, best.Corruption, best.Severity, best.LabelMap, best.Prompt, best.LambdaFca, best.LambdaTse,
+                best.ValidationTop1Mean!.Value, best.GainMean, targets.Length > 0 ? targets.Average() : null));
+        }
+        return chosen;
+    }
+
+    private static StudyCell Cell(CellOutcome key, int[] seeds, bool[][] correct, bool[][] none, double?[]? validation = null)
     {
         var top1 = correct.Select(Accuracy).ToArray();
         var gain = correct.Select((c, s) => Accuracy(c) - Accuracy(none[s])).ToArray();
@@ -74,7 +95,8 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
             throw new InvalidDataException($"{key.Model} / {key.Prompt}: seeds were scored on different numbers of test images ({string.Join(", ", correct.Select(c => c.Length))})");
         return new StudyCell(key.Model, key.Role, key.Source, key.Prompt, key.LambdaFca, key.LambdaTse, key.FcaFeatures, key.Shots, key.Corruption,
             key.Severity, key.LabelMap, seeds, top1, SeedStatistics.Mean(top1), SeedStatistics.Std(top1), SeedStatistics.TInterval95(top1),
-            gain, SeedStatistics.Mean(gain), SeedStatistics.TInterval95(gain), n);
+            gain, SeedStatistics.Mean(gain), SeedStatistics.TInterval95(gain), n,
+            validation is { Length: > 0 } v && v.All(x => x is not null) ? v.Average(x => x!.Value) : null);
     }
 
     private static double Accuracy(bool[] correct) => correct.Length == 0 ? 0 : (double)correct.Count(c => c) / correct.Length;
@@ -86,8 +108,12 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
         var seeds = ra.Keys.Intersect(rb.Keys).OrderBy(s => s).ToArray();
         if (seeds.Length == 0) return null;
         var d = PairedBootstrap.Compare(seeds.Select(s => ra[s].Correct).ToArray(), seeds.Select(s => rb[s].Correct).ToArray(), resamples);
+        // The claim names the better method first and states its lead (so the printed difference is positive);
+        // diff_mean / diff_ci95 in the JSON stay a − b.
+        bool aWins = d.Mean > 0;
         string claim = d.Significant
-            ? $"{(d.Mean > 0 ? $"{a.Prompt} > {b.Prompt}" : $"{b.Prompt} > {a.Prompt}")} on {Where(a)}: diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)}"
+            ? (aWins ? $"{a.Prompt} > {b.Prompt}" : $"{b.Prompt} > {a.Prompt}") + $" on {Where(a)}: diff " +
+              (aWins ? $"{Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}]" : $"{Points(-d.Mean)} [{Points(-d.Ci95[1])}, {Points(-d.Ci95[0])}]") + $", p={P(d.PValue)}"
             : $"{a.Prompt} vs {b.Prompt} on {Where(a)}: no significant difference (diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)})";
         return new StudyComparison(a.Model, a.Role, a.Source, a.Shots, a.Corruption, a.Severity, a.LabelMap, a.Prompt, b.Prompt,
             d.Mean, d.Ci95, d.PValue, d.Seeds, d.Resamples, claim);

@@ -88,7 +88,7 @@ public static class StudyRunner
             for (int i = 0; i < models.Length; i++)
             {
                 var none = data.NoPrompt(models[i].Model, job.LabelMap, c, o.EvalBatchSize, cancel);
-                outcomes.Add(new CellFileOutcome(job.Models[i].Model, models[i].Role, c.Corruption, c.Severity, CellFile.Bits(scored[i].Correct!), CellFile.Bits(none)));
+                outcomes.Add(new CellFileOutcome(models[i].Model.Info.Name, models[i].Role, c.Corruption, c.Severity, CellFile.Bits(scored[i].Correct!), CellFile.Bits(none)));
             }
         }
         using var optionsDoc = JsonDocument.Parse(o.ToJson());

@@ -195,7 +195,7 @@ public sealed record StudySpec
         {
             int a = msg.IndexOf('\''), b = a >= 0 ? msg.IndexOf('\'', a + 1) : -1;
             var key = a >= 0 && b > a ? msg[(a + 1)..b] : "?";
-            return $"unknown key '{key}'{(e.Path is { Length: > 0 } p ? $" at {p}" : "")}";
+            return $"unknown key '{key}'{(e.Path is { Length: > 0 } p && p != "$." + key ? $" at {p}" : "")}";
         }
         return msg + (e.Path is { Length: > 0 } path && !msg.Contains(path, StringComparison.Ordinal) ? $" (at {path})" : "");
     }
