@@ -48,18 +48,31 @@ public sealed class IterativeLabelMapping : IEpochStartHook
     }
 
     /// <summary>
-    /// Sets every labelled classifier's mapping to the FLM of the training images carrying <paramref name="prompt"/>
-    /// (how ILM evaluates a prompt on any model); returns the previous mappings so the caller can restore them.
+    /// Computes, for every labelled classifier, the FLM of the training images carrying <paramref name="prompt"/> (how
+    /// ILM evaluates a prompt on any model) and switches the models to it; the result switches back and forth.
     /// </summary>
-    public static IReadOnlyDictionary<ILabelledClassifier, LabelMapping?> MapForPrompt(IEnumerable<IPromptableModel> models, IReadOnlyList<string> classes,
+    public static PromptedMappings MapForPrompt(IEnumerable<IPromptableModel> models, IReadOnlyList<string> classes,
         CanvasBatches batches, IReadOnlyList<int> trainIdx, int batchSize, VisualPrompt prompt, CancellationToken cancel)
     {
-        var previous = new Dictionary<ILabelledClassifier, LabelMapping?>();
-        foreach (var clf in models.OfType<ILabelledClassifier>())
-        {
-            previous[clf] = clf.Mapping;
-            clf.Mapping = LabelMappings.Frequency(clf, classes, batches, trainIdx, batchSize, cancel: cancel, prompt: prompt);
-        }
-        return previous;
+        var pairs = new Dictionary<ILabelledClassifier, (LabelMapping? Unprompted, LabelMapping Prompted)>();
+        foreach (var clf in models.OfType<ILabelledClassifier>().Distinct())
+            pairs[clf] = (clf.Mapping, LabelMappings.Frequency(clf, classes, batches, trainIdx, batchSize, cancel: cancel, prompt: prompt));
+        var result = new PromptedMappings(pairs);
+        result.UsePrompted();
+        return result;
     }
+}
+
+/// <summary>Each classifier's unprompted mapping and its mapping for one prompt (ILM evaluation); switches between them.</summary>
+public sealed class PromptedMappings
+{
+    private readonly IReadOnlyDictionary<ILabelledClassifier, (LabelMapping? Unprompted, LabelMapping Prompted)> _pairs;
+
+    internal PromptedMappings(IReadOnlyDictionary<ILabelledClassifier, (LabelMapping? Unprompted, LabelMapping Prompted)> pairs) => _pairs = pairs;
+
+    /// <summary>Every classifier uses its mapping for the prompt.</summary>
+    public void UsePrompted() { foreach (var (m, p) in _pairs) m.Mapping = p.Prompted; }
+
+    /// <summary>Every classifier uses its unprompted mapping again.</summary>
+    public void UseUnprompted() { foreach (var (m, p) in _pairs) m.Mapping = p.Unprompted; }
 }

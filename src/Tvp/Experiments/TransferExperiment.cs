@@ -138,7 +138,7 @@ public static class TransferExperiment
                 var p1 = progress.Begin($"evaluate {models.Count} model(s) with prompt {one.Name}", data.TestIndices.Length);
                 results.AddRange(CandidateScorer.Evaluate(models, new[] { one }, testBatches, data.TestIndices, o.EvalBatchSize, p1, cancel));
                 progress.End();
-                if (previous is not null) foreach (var (clf, m) in previous) clf.Mapping = m;
+                previous?.UseUnprompted();
             }
         }
         else

@@ -56,13 +56,11 @@ public static class StudyRunner
         return new StudyRunOutcome(dir, results, todo.Length, mine.Count - todo.Length, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Cells whose trainer support has not landed yet fail with a clear message before any work starts.</summary>
+    /// <summary>Combinations the trainer does not support fail with a clear message before any work starts.</summary>
     private static void CheckSupported(StudyJob job)
     {
-        if (job.LabelMap == "iterative")
-            throw new NotSupportedException($"label_map \"iterative\" (ILM): not supported yet by the trainer (study cell {job.Prompt} on {job.SourceName})");
-        if (job.Sources.Count > 1)
-            throw new NotSupportedException($"ensembles (multi-source prompts, {job.SourceName}): not supported yet by the trainer");
+        if (job.LabelMap == "iterative" && job.Sources.Count > 1)
+            throw new NotSupportedException($"label_map \"iterative\" (ILM) with an ensemble ({job.SourceName}): ILM remaps one source per epoch; use frequency for ensembles");
     }
 
     private static CellFile RunJob(StudyJob job, StudyData data, string dir, IExperimentProgress progress, CancellationToken cancel)
@@ -70,21 +68,33 @@ public static class StudyRunner
         var o = job.Options;
         var models = job.Models.Select(m => (Model: data.Model(m.Model), m.Role)).ToArray();
         foreach (var (m, _) in models) data.MapLabels(m, job.LabelMap, cancel);
-        var source = models[0].Model;
+        var sources = job.Sources.Select(data.Model).ToArray();          // one, or several for an ensemble
+        var source = sources[0];
         var trainBatches = data.TrainBatches(job.TrainCondition);
         var split = ExperimentData.Split(trainBatches.Data, trainBatches.Data, o with { TestLimit = 0 });
         using var prompt = new VisualPrompt(PromptShapes.Parse(o.PromptShape), o.CanvasSize, o.PromptSize, source.Device);
-        var trainer = new PromptTrainer(source, o, o.Tse > 0 ? data.Semantics : null, progress);
+        bool iterative = job.LabelMap == "iterative";
+        var ilm = iterative && source is ILabelledClassifier sc
+            ? new IterativeLabelMapping(sc, data.Classes, trainBatches, split.TrainIndices, o.EvalBatchSize, progress.OnMessage) : null;
+        var unprompted = (source as ILabelledClassifier)?.Mapping;
+        var trainer = new PromptTrainer(sources, o, o.Tse > 0 ? data.Semantics : null, progress, ilm);
         progress.Begin($"train {job.Prompt} on {job.SourceName}", (int)((split.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
         var training = trainer.Train(prompt, trainBatches, split.TrainIndices, split.ValidationIndices, cancel: cancel);
         progress.End();
+        if (ilm is not null) ((ILabelledClassifier)source).Mapping = unprompted;
+        // ILM evaluates the prompt on every classifier with the FLM of the training images carrying it ("none" keeps the unprompted FLM).
+        var previous = iterative && models.Any(m => m.Model is ILabelledClassifier)
+            ? IterativeLabelMapping.MapForPrompt(models.Select(m => m.Model), data.Classes, trainBatches, split.TrainIndices, o.EvalBatchSize, prompt, cancel)
+            : null;
         var outcomes = new List<CellFileOutcome>();
         foreach (var c in job.Conditions)
         {
             var p = progress.Begin($"evaluate {models.Length} model(s) on {data.TestIndices.Length} test images ({c})", data.TestIndices.Length);
+            if (previous is not null) previous.UsePrompted();
             var scored = CandidateScorer.Evaluate(models.Select(m => m.Model).ToArray(), new[] { new CandidateScorer.NamedPrompt(job.Prompt, prompt) },
                 data.TestBatches(c), data.TestIndices, o.EvalBatchSize, p, cancel);
             progress.End();
+            if (previous is not null) previous.UseUnprompted();
             for (int i = 0; i < models.Length; i++)
             {
                 var none = data.NoPrompt(models[i].Model, job.LabelMap, c, o.EvalBatchSize, cancel);
