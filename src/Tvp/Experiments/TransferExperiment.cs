@@ -26,7 +26,8 @@ public static class TransferExperiment
         if (!resume) Check(options);
         var clock = Stopwatch.StartNew();
         bool existed = Directory.Exists(runDir);
-        var (run, o) = RunFolder.Open(runDir, options, resume, overwrite); // with resume: the run's own options
+        var (run, o) = RunFolder.Open(runDir, options, resume, overwrite, progress.OnMessage); // with resume: the run's own options
+        using var runLock = run; // the run folder's writer lock, held until the run ends
         if (resume) Check(o);
         try
         {
