@@ -48,8 +48,8 @@ internal static class DemoCommand
                 Resolution = r.GetValue(resolution), Seed = r.GetValue(seed), Device = r.GetValue(device)!, Fresh = r.GetValue(fresh),
             };
             var runDir = r.GetValue(@out) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
-            var outcome = ProgressReporter.Run(r.GetValue(quiet), p => DemoExperiment.Run(options, runDir, p));
-            if (r.GetValue(json)) Console.WriteLine(File.ReadAllText(Path.Combine(outcome.RunDir, "results.json")));
+            var outcome = ProgressReporter.Run(r.GetValue(quiet), p => DemoExperiment.Run(options, runDir, p, CliContext.Current.Cancel));
+            if (r.GetValue(json)) CliContext.Out.WriteLine(File.ReadAllText(Path.Combine(outcome.RunDir, "results.json")));
             else Print(outcome, options);
             return 0;
         }));
@@ -63,7 +63,7 @@ internal static class DemoCommand
     private static void Print(DemoOutcome o, DemoOptions options)
     {
         var m = o.Matrix;
-        AnsiConsole.MarkupLine(Markup.Escape($"Fashion-MNIST under {options.Corruption} (severity {options.Severity}), {m.Cell("none", o.Source)?.Count} test images; prompts trained on {o.Source}. Top-1 % (gain over no prompt):"));
+        CliContext.Current.Console.MarkupLine(Markup.Escape($"Fashion-MNIST under {options.Corruption} (severity {options.Severity}), {m.Cell("none", o.Source)?.Count} test images; prompts trained on {o.Source}. Top-1 % (gain over no prompt):"));
         var table = new Table().AddColumn("prompt \\ model");
         foreach (var model in m.Models) table.AddColumn(new TableColumn(Markup.Escape($"{model}\n({m.Roles.GetValueOrDefault(model, "target")})")).RightAligned());
         foreach (var p in m.Prompts)
@@ -71,14 +71,14 @@ internal static class DemoCommand
                 m.Cell(p, model) is { } c ? $"{Pct(c.Top1)}{(p == "none" ? "" : " " + Gain(m.Gain(p, model)))}" : "–")).ToArray());
         var clean = o.Clean.ToDictionary(c => c.Model, c => c.Top1);
         table.AddRow(new[] { "[grey]clean, no prompt[/]" }.Concat(m.Models.Select(model => clean.TryGetValue(model, out var v) ? $"[grey]{Pct(v)}[/]" : "")).ToArray());
-        AnsiConsole.Write(table);
+        CliContext.Current.Console.Write(table);
         var summary = new Table().AddColumns("prompt", "source", "shared-encoder targets (mean)", "zoo-cnn (shares nothing)");
         foreach (var p in m.Prompts.Where(p => p != "none"))
             summary.AddRow(Markup.Escape(p), Gain(m.Gain(p, o.Source)),
                 Gain(DemoExperiment.MeanGain(m, p, x => m.Roles.GetValueOrDefault(x) == "target" && x != "zoo-cnn")), Gain(m.Gain(p, "zoo-cnn")));
-        AnsiConsole.Write(summary);
-        AnsiConsole.MarkupLine(Markup.Escape($"offline guide (ResNet-18 × MiniLM) zero-shot top-1: {Pct(o.GuideHoldoutZeroShot)}% held-out clean, " +
+        CliContext.Current.Console.Write(summary);
+        CliContext.Current.Console.MarkupLine(Markup.Escape($"offline guide (ResNet-18 × MiniLM) zero-shot top-1: {Pct(o.GuideHoldoutZeroShot)}% held-out clean, " +
             $"{(clean.TryGetValue("guide-zero-shot", out var g) ? Pct(g) : "?")}% clean test, {Pct(m.Cell("none", "guide-zero-shot")?.Top1 ?? 0)}% corrupted test (chance 10%)"));
-        AnsiConsole.MarkupLine(Markup.Escape($"time {o.WallSeconds:F1} s ({string.Join(", ", o.Timings.Select(t => $"{t.Phase} {t.Seconds:F1} s"))}); results in {o.RunDir}"));
+        CliContext.Current.Console.MarkupLine(Markup.Escape($"time {o.WallSeconds:F1} s ({string.Join(", ", o.Timings.Select(t => $"{t.Phase} {t.Seconds:F1} s"))}); results in {o.RunDir}"));
     }
 }

@@ -39,11 +39,12 @@ internal static class EncodeCommand
                 if (!f.Contains("pixel_values")) throw new InvalidDataException($"{pixelFile}: no tensor named 'pixel_values'");
                 pixelValues = f.ReadFloat("pixel_values");
             }
-            var lines = textFile is null ? null : File.ReadAllLines(textFile);
+            var lines = textFile is null ? null : InputFile.ReadAllLines(textFile);
+            if (lines is { Length: 0 }) throw new InvalidDataException($"{textFile}: no texts (the file is empty)");
             var outputs = ClipEncoding.Encode(folder, pixelValues, imageFiles, lines, torch.device(r.GetValue(device)!));
             var path = r.GetValue(output)!;
             SafeTensorFile.Write(path, outputs, new Dictionary<string, string> { ["model"] = folder, ["producer"] = "tvp encode" });
-            Console.WriteLine($"wrote {string.Join(", ", outputs.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))} to {path}");
+            CliContext.Out.WriteLine($"wrote {string.Join(", ", outputs.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))} to {path}");
             return 0;
         }));
         return cmd;

@@ -23,9 +23,9 @@ internal static class EvalCommand
             var options = o.Bind(r) with { Targets = r.GetValue(models)!, ValidationFraction = 0 };
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath("eval");
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>
-                EvalExperiment.Run(options, r.GetValue(prompts)!, runDir, r.GetValue(o.Overwrite), r.GetValue(canvas), p));
+                EvalExperiment.Run(options, r.GetValue(prompts)!, runDir, r.GetValue(o.Overwrite), r.GetValue(canvas), p, CliContext.Current.Cancel));
             TransferCommand.Print(outcome, r.GetValue(o.Json));
-            if (!r.GetValue(o.Json)) Console.WriteLine(outcome.Matrix.ToMarkdown());
+            if (!r.GetValue(o.Json)) CliContext.Out.WriteLine(outcome.Matrix.ToMarkdown());
             return 0;
         }));
         return cmd;
