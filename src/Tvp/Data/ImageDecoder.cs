@@ -51,17 +51,21 @@ public static class ImageDecoder
     {
         if (bytes.Length >= 2 && bytes[0] == (byte)'P' && bytes[1] is (byte)'5' or (byte)'6')
             return Netpbm.Decode(bytes, name, options);
+        if (ImageHeader.Read(bytes) is var (declaredWidth, declaredHeight)) options.CheckSize(name, declaredWidth, declaredHeight);
+        // Truncation first: stb_image can loop forever on a JPEG that ends inside its headers.
+        if (ImageTruncation.Check(bytes) is { } missing)
+        {
+            if (!options.AllowTruncated || missing.Contains("before its first scan", StringComparison.Ordinal))
+                throw new InvalidDataException($"{name}: truncated image ({missing}){(options.AllowTruncated ? "" : "; pass --allow-truncated-images to decode it anyway")}");
+            options.Warn?.Invoke($"warning: {name}: truncated image ({missing}); decoded anyway (--allow-truncated-images)");
+            if (bytes[0] == 0xFF) bytes = [.. bytes, 0xFF, 0xD9]; // an end-of-image marker lets the JPEG decoder stop
+        }
         ImageInfo? info;
         try { info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false)); }
         catch (Exception e) { throw new InvalidDataException($"{name}: not a decodable image (JPEG, PNG, BMP or binary PPM/PGM expected): {Clean(e.Message)}", e); }
         if (info is not { } header)
             throw new InvalidDataException($"{name}: not a decodable image (JPEG, PNG, BMP or binary PPM/PGM expected)");
         options.CheckSize(name, header.Width, header.Height);
-        if (ImageTruncation.Check(bytes) is { } missing)
-        {
-            if (!options.AllowTruncated) throw new InvalidDataException($"{name}: truncated image ({missing}); pass --allow-truncated-images to decode it anyway");
-            options.Warn?.Invoke($"warning: {name}: truncated image ({missing}); decoded anyway (--allow-truncated-images)");
-        }
         try
         {
             var img = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue);

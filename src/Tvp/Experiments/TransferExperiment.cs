@@ -45,10 +45,12 @@ public static class TransferExperiment
                 using var prompt = new VisualPrompt(PromptShapes.Parse(o.PromptShape), o.CanvasSize, o.PromptSize, device);
                 var trainer = new PromptTrainer(source, o, tse, progress);
                 progress.Begin($"train on {source.Info.Name}", (int)((data.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
-                var training = trainer.Train(prompt, trainBatches, data.TrainIndices, data.ValidationIndices, run.CheckpointPath, run.MetricsPath, resume, cancel);
+                var meta = new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize, o.Source, data.Train.Name, o.Fca, o.Tse);
+                TrainingResult training;
+                try { training = trainer.Train(prompt, trainBatches, data.TrainIndices, data.ValidationIndices, run.CheckpointPath, run.MetricsPath, resume, cancel); }
+                catch (TrainingDivergedException) { PromptFile.Save(run.PromptPath(), prompt, meta); throw; } // the best (finite) prompt is kept
                 progress.End();
-                PromptFile.Save(run.PromptPath(), prompt, new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize,
-                    o.Source, data.Train.Name, o.Fca, o.Tse));
+                PromptFile.Save(run.PromptPath(), prompt, meta);
                 if (!evaluate)
                 {
                     var empty = new TransferOutcome(run.Path, Array.Empty<ModelResult>(), new TransferMatrix(Array.Empty<EvaluationResult>(), new Dictionary<string, string>()),

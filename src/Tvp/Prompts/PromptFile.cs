@@ -53,6 +53,7 @@ public static class PromptFile
     /// <exception cref="InvalidDataException">Not a prompt file, or tensors of the wrong shape (names the file).</exception>
     public static (VisualPrompt Prompt, PromptMetadata Meta) Load(string path, Device? device = null, int? canvasSize = null, Action<string>? warn = null)
     {
+        InputFile.RequireRegular(path); // a FIFO would block forever
         var f = new SafeTensorFile(path);
         if (!f.Contains("prompt")) throw new InvalidDataException($"{path}: not a prompt file (no 'prompt' tensor)");
         var e = f.Entries["prompt"];
