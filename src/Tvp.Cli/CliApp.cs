@@ -6,6 +6,14 @@ namespace Tvp.Cli;
 /// <summary>Builds the <c>tvp</c> command tree. Each command lives in its own file under Commands/.</summary>
 public static class CliApp
 {
+    /// <summary>
+    /// Runs the command line with <paramref name="output"/>/<paramref name="error"/> as stdout/stderr (tests pass
+    /// their own writers; nothing swaps the process console) and <paramref name="cancel"/> as the interrupt.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default) =>
+        CliContext.With(output, error, cancel, () =>
+            Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error }));
+
     /// <summary>The root command with every sub-command.</summary>
     public static RootCommand Build()
     {

@@ -4,5 +4,9 @@ namespace Tvp.Cli;
 public static class Program
 {
     /// <summary>Runs the command line; returns the exit code.</summary>
-    public static int Main(string[] args) => CliApp.Build().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        using var signals = CliSignals.Register();
+        return CliApp.Run(args, Console.Out, Console.Error, signals.Token);
+    }
 }

@@ -11,14 +11,13 @@ namespace Tvp.Cli;
 /// </summary>
 internal static class ProgressReporter
 {
-    public static IAnsiConsole Err { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-
     public static T Run<T>(bool quiet, Func<IExperimentProgress, T> body)
     {
         if (quiet) return body(new SilentProgress());
-        if (Console.IsErrorRedirected || !Err.Profile.Capabilities.Interactive) return body(new LineProgress());
+        var err = CliContext.Current.ErrorConsole;
+        if (!CliContext.Current.Interactive || !err.Profile.Capabilities.Interactive) return body(new LineProgress());
         T result = default!;
-        Err.Progress()
+        err.Progress()
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
@@ -60,9 +59,9 @@ internal static class ProgressReporter
         }
 
         public void OnValidation(long step, double top1, bool improved) =>
-            Err.MarkupLine(Markup.Escape($"  validation at step {step}: top-1 {100 * top1:F2}%{(improved ? " (best so far, kept)" : "")}"));
+            CliContext.Current.ErrorConsole.MarkupLine(Markup.Escape($"  validation at step {step}: top-1 {100 * top1:F2}%{(improved ? " (best so far, kept)" : "")}"));
 
-        public void OnMessage(string message) => Err.MarkupLine("[grey]" + Markup.Escape(message) + "[/]");
+        public void OnMessage(string message) => CliContext.Current.ErrorConsole.MarkupLine("[grey]" + Markup.Escape(message) + "[/]");
     }
 
     private sealed class LineProgress : IExperimentProgress
@@ -75,7 +74,7 @@ internal static class ProgressReporter
         public IProgress<int> Begin(string phase, int total)
         {
             _phase = phase; _total = Math.Max(1, total); _clock.Restart(); _lastPrint = -1e9;
-            Console.Error.WriteLine($"[{phase}] start ({total})");
+            CliContext.Err.WriteLine($"[{phase}] start ({total})");
             return new Progress(v => Tick(v, null));
         }
 
@@ -85,14 +84,14 @@ internal static class ProgressReporter
             if (t - _lastPrint < 10 && done < _total) return;
             _lastPrint = t;
             double eta = done > 0 ? t * (_total - done) / done : 0;
-            Console.Error.WriteLine($"[{_phase}] {done}/{_total} ({100.0 * done / _total:F0}%) {t:F0}s elapsed, ETA {eta:F0}s{(extra is null ? "" : " " + extra)}");
+            CliContext.Err.WriteLine($"[{_phase}] {done}/{_total} ({100.0 * done / _total:F0}%) {t:F0}s elapsed, ETA {eta:F0}s{(extra is null ? "" : " " + extra)}");
         }
 
-        public void End() => Console.Error.WriteLine($"[{_phase}] done in {_clock.Elapsed.TotalSeconds:F1}s");
+        public void End() => CliContext.Err.WriteLine($"[{_phase}] done in {_clock.Elapsed.TotalSeconds:F1}s");
         public void OnStep(TrainingStep step) => Tick(step.Step, Describe(step));
         public void OnValidation(long step, double top1, bool improved) =>
-            Console.Error.WriteLine($"  validation at step {step}: top-1 {100 * top1:F2}%{(improved ? " (best so far, kept)" : "")}");
-        public void OnMessage(string message) => Console.Error.WriteLine(message);
+            CliContext.Err.WriteLine($"  validation at step {step}: top-1 {100 * top1:F2}%{(improved ? " (best so far, kept)" : "")}");
+        public void OnMessage(string message) => CliContext.Err.WriteLine(message);
     }
 
     private sealed class Progress : IProgress<int>

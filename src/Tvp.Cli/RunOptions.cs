@@ -38,6 +38,10 @@ internal sealed class RunOptions
     public Option<string> Device { get; } = new("--device") { Description = "cpu | cuda | cuda:N.", DefaultValueFactory = _ => D.Device };
     public Option<string?> Corruption { get; } = new("--corruption") { Description = "Corrupt the test images (robustness study), e.g. contrast, gaussian_noise." };
     public Option<int> Severity { get; } = new("--severity") { Description = "Corruption severity 1–5.", DefaultValueFactory = _ => D.Severity };
+    public Option<string> OnNan { get; } = new("--on-nan") { Description = "When a step gives a non-finite loss, gradient or prompt: stop (keep the last finite checkpoint and best prompt, exit 3) | skip (skip the batch).", DefaultValueFactory = _ => "stop" };
+    public Option<long> MaxImagePixels { get; } = new("--max-image-pixels") { Description = "Refuse images whose header declares more pixels than this (decompression bombs).", DefaultValueFactory = _ => D.MaxImagePixels };
+    public Option<bool> AllowTruncatedImages { get; } = new("--allow-truncated-images") { Description = "Decode truncated image files with a warning instead of refusing them." };
+    public Option<bool> AllowOutsidePaths { get; } = new("--allow-outside-paths") { Description = "Let JSONL task files name images outside their own folder." };
     public Option<string?> Out { get; } = new("--out") { Description = "Run folder (default runs/<time>-<source>)." };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue the run in --out from its last checkpoint, with its own options.json." };
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an existing run in --out." };
@@ -52,7 +56,7 @@ internal sealed class RunOptions
         if (withTargets) cmd.Options.Add(Targets);
         foreach (var o in new Option[] { LabelMap, Guide, Lr, Fca, Tse, FcaFeatures, Optimizer, Schedule, PromptSize, ImageSize, CanvasSize,
                      PromptShape, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValMin, ValEvery,
-                     CheckpointEvery, Seed, Device, Corruption, Severity, Out, Resume, Overwrite, Quiet, Json })
+                     CheckpointEvery, Seed, Device, Corruption, Severity, OnNan, MaxImagePixels, AllowTruncatedImages, AllowOutsidePaths, Out, Resume, Overwrite, Quiet, Json })
             cmd.Options.Add(o);
         Loading.AddTo(cmd);
     }
@@ -65,7 +69,7 @@ internal sealed class RunOptions
         var shape = V(r, PromptShape, D.PromptShape);
         int canvas = V(r, CanvasSize, D.CanvasSize), p = V(r, PromptSize, D.PromptSize);
         int image = r.GetValue(ImageSize) ?? (Prompts.PromptShapes.Parse(shape) == Prompts.PromptShape.Padding ? canvas - 2 * p : canvas);
-        return new TvpOptions
+        var options = new TvpOptions
         {
             Data = r.GetValue(Data) ?? "",
             Source = r.GetValue(Source) ?? "",
@@ -97,6 +101,13 @@ internal sealed class RunOptions
             Device = V(r, Device, D.Device),
             Corruption = r.GetValue(Corruption),
             Severity = V(r, Severity, D.Severity),
+            OnNan = NanPolicies.Parse(V(r, OnNan, "stop")),
+            MaxImagePixels = V(r, MaxImagePixels, D.MaxImagePixels),
+            AllowTruncatedImages = r.GetResult(AllowTruncatedImages) is not null && r.GetValue(AllowTruncatedImages),
+            AllowOutsidePaths = r.GetResult(AllowOutsidePaths) is not null && r.GetValue(AllowOutsidePaths),
         };
+        // Images are decoded deep inside datasets; the flags reach the decoder as this process's defaults.
+        Tvp.Data.ImageReadOptions.Default = new Tvp.Data.ImageReadOptions(options.MaxImagePixels, options.AllowTruncatedImages, CliContext.Err.WriteLine);
+        return options;
     }
 }

@@ -40,9 +40,9 @@ internal static class ApplyCommand
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dst))!);
                 applier.ApplyFile(src, dst);
                 done++;
-                if (!r.GetValue(quiet) && (done % 500 == 0 || done == files.Count)) Console.Error.WriteLine($"apply: {done}/{files.Count}");
+                if (!r.GetValue(quiet) && (done % 500 == 0 || done == files.Count)) CliContext.Err.WriteLine($"apply: {done}/{files.Count}");
             }
-            AnsiConsole.MarkupLine(Markup.Escape($"wrote {files.Count} prompted image(s) ({meta.CanvasSize}×{meta.CanvasSize}) to {outDir}"));
+            CliContext.Current.Console.MarkupLine(Markup.Escape($"wrote {files.Count} prompted image(s) ({meta.CanvasSize}×{meta.CanvasSize}) to {outDir}"));
             return 0;
         }));
         return cmd;

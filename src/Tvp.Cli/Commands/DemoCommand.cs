@@ -50,8 +50,8 @@ internal static class DemoCommand
                 Resolution = r.GetValue(resolution), Seed = r.GetValue(seed), PromptSeeds = r.GetValue(seeds)!, ValidationImages = r.GetValue(valImages), Device = r.GetValue(device)!, Fresh = r.GetValue(fresh),
             };
             var runDir = r.GetValue(@out) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
-            var outcome = ProgressReporter.Run(r.GetValue(quiet), p => DemoExperiment.Run(options, runDir, p));
-            if (r.GetValue(json)) Console.WriteLine(File.ReadAllText(Path.Combine(outcome.RunDir, "results.json")));
+            var outcome = ProgressReporter.Run(r.GetValue(quiet), p => DemoExperiment.Run(options, runDir, p, CliContext.Current.Cancel));
+            if (r.GetValue(json)) CliContext.Out.WriteLine(File.ReadAllText(Path.Combine(outcome.RunDir, "results.json")));
             else Print(outcome, options);
             return 0;
         }));
@@ -68,7 +68,7 @@ internal static class DemoCommand
         var models = cells.Select(c => c.Model).Distinct().ToArray();
         var prompts = cells.Select(c => c.Prompt).Distinct().ToArray();
         int n = cells.FirstOrDefault(c => c.Model == o.Source)?.NTest ?? 0;
-        AnsiConsole.MarkupLine(Markup.Escape($"Fashion-MNIST under {options.Corruption} (severity {options.Severity}), {n} test images; prompts trained on {o.Source}, " +
+        CliContext.Current.Console.MarkupLine(Markup.Escape($"Fashion-MNIST under {options.Corruption} (severity {options.Severity}), {n} test images; prompts trained on {o.Source}, " +
             $"seeds {string.Join(", ", options.PromptSeeds)}. Top-1 % mean ± std over seeds; gain over no prompt with its 95 % t-interval:"));
         var table = new Table().AddColumn("prompt \\ model");
         foreach (var model in models)
@@ -86,12 +86,12 @@ internal static class DemoCommand
             })).ToArray());
         var clean = o.Clean.ToDictionary(c => c.Model, c => c.Top1);
         table.AddRow(new[] { "[grey]clean, no prompt[/]" }.Concat(models.Select(model => clean.TryGetValue(model, out var v) ? $"[grey]{Pct(v)}[/]" : "")).ToArray());
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("Paired comparisons (bootstrap over seeds × test images; a claim is made only when the 95 % CI of the difference excludes 0):");
+        CliContext.Current.Console.Write(table);
+        CliContext.Current.Console.MarkupLine("Paired comparisons (bootstrap over seeds × test images; a claim is made only when the 95 % CI of the difference excludes 0):");
         foreach (var c in o.Results.Comparisons.Where(c => c.Model == DemoExperiment.SharedTargets || c.Role == "source"))
-            AnsiConsole.MarkupLine("  " + Markup.Escape(c.Claim));
-        AnsiConsole.MarkupLine(Markup.Escape($"offline guide (ResNet-18 × MiniLM) zero-shot top-1: {Pct(o.GuideHoldoutZeroShot)}% held-out clean, " +
+            CliContext.Current.Console.MarkupLine("  " + Markup.Escape(c.Claim));
+        CliContext.Current.Console.MarkupLine(Markup.Escape($"offline guide (ResNet-18 × MiniLM) zero-shot top-1: {Pct(o.GuideHoldoutZeroShot)}% held-out clean, " +
             $"{(clean.TryGetValue("guide-zero-shot", out var g) ? Pct(g) : "?")}% clean test (chance 10%)"));
-        AnsiConsole.MarkupLine(Markup.Escape($"time {o.WallSeconds:F1} s ({string.Join(", ", o.Timings.Select(t => $"{t.Phase} {t.Seconds:F1} s"))}); results in {o.RunDir} (report.html)"));
+        CliContext.Current.Console.MarkupLine(Markup.Escape($"time {o.WallSeconds:F1} s ({string.Join(", ", o.Timings.Select(t => $"{t.Phase} {t.Seconds:F1} s"))}); results in {o.RunDir} (report.html)"));
     }
 }

@@ -33,6 +33,8 @@ internal static class EncodeCommand
             var textFile = r.GetValue(texts);
             if (imageFiles.Length > 0 && pixelFile is not null) throw new ArgumentException("give --images or --pixels, not both");
             if (imageFiles.Length == 0 && pixelFile is null && textFile is null) throw new ArgumentException("nothing to encode: give --images, --pixels and/or --texts");
+            var lines = textFile is null ? null : InputFile.ReadAllLines(textFile); // before any model is loaded
+            if (lines is { Length: 0 }) throw new InvalidDataException($"{textFile}: no texts (the file is empty)");
             var folder = ResolveFolder(r.GetValue(model)!);
             using var scope = NewDisposeScope();
             Tensor? pixelValues = null;
@@ -42,11 +44,10 @@ internal static class EncodeCommand
                 if (!f.Contains("pixel_values")) throw new InvalidDataException($"{pixelFile}: no tensor named 'pixel_values'");
                 pixelValues = f.ReadFloat("pixel_values");
             }
-            var lines = textFile is null ? null : File.ReadAllLines(textFile);
             var outputs = ClipEncoding.Encode(folder, pixelValues, imageFiles, lines, torch.device(r.GetValue(device)!));
             var path = r.GetValue(output)!;
             SafeTensorFile.Write(path, outputs, new Dictionary<string, string> { ["model"] = folder, ["producer"] = "tvp encode" });
-            Console.WriteLine($"wrote {string.Join(", ", outputs.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))} to {path}");
+            CliContext.Out.WriteLine($"wrote {string.Join(", ", outputs.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))} to {path}");
             return 0;
         }));
         return cmd;

@@ -28,9 +28,9 @@ internal static class EvalCommand
             var sh = r.GetValue(shard) is { } text ? Tvp.Experiments.Study.ShardSpec.Parse(text) : (Tvp.Experiments.Study.ShardSpec?)null;
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath(sh is { } x ? $"eval-shard{x.Index}of{x.Count}" : "eval");
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>
-                EvalExperiment.Run(options, r.GetValue(prompts)!, runDir, r.GetValue(o.Overwrite), r.GetValue(canvas), p, shard: sh));
+                EvalExperiment.Run(options, r.GetValue(prompts)!, runDir, r.GetValue(o.Overwrite), r.GetValue(canvas), p, CliContext.Current.Cancel, shard: sh));
             TransferCommand.Print(outcome, r.GetValue(o.Json));
-            if (!r.GetValue(o.Json)) Console.WriteLine(outcome.Matrix.ToMarkdown());
+            if (!r.GetValue(o.Json)) CliContext.Out.WriteLine(outcome.Matrix.ToMarkdown());
             return 0;
         }));
         return cmd;

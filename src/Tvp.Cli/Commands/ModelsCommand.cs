@@ -18,13 +18,13 @@ internal static class ModelsCommand
             var list = ModelRegistry.List();
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { models = list.Select(e => new { name = e.Name, family = e.Family, path = e.Path, description = e.Description }) }));
+                CliContext.Out.WriteLine(JsonSerializer.Serialize(new { models = list.Select(e => new { name = e.Name, family = e.Family, path = e.Path, description = e.Description }) }));
                 return 0;
             }
             var table = new Table().AddColumns("name", "family", "description", "path");
             foreach (var e in list) table.AddRow(Markup.Escape(e.Name), e.Family, Markup.Escape(e.Description), Markup.Escape(e.Path));
-            AnsiConsole.Write(table);
-            if (list.Count == 0) AnsiConsole.MarkupLine("[yellow]no models found[/] in: " + Markup.Escape(string.Join(", ", ModelRegistry.SearchFolders())));
+            CliContext.Current.Console.Write(table);
+            if (list.Count == 0) CliContext.Current.Console.MarkupLine("[yellow]no models found[/] in: " + Markup.Escape(string.Join(", ", ModelRegistry.SearchFolders())));
             return 0;
         }));
         return cmd;

@@ -13,7 +13,7 @@ internal static class ReportCommand
         cmd.Arguments.Add(runDir);
         cmd.SetAction(r => CliAction.Run(() =>
         {
-            Console.WriteLine(RunReport.Write(r.GetValue(runDir)!));
+            CliContext.Out.WriteLine(RunReport.Write(r.GetValue(runDir)!));
             return 0;
         }));
         return cmd;

@@ -44,13 +44,13 @@ internal static class ScoreCommand
                 var list = labels.Select((l, j) => l.Text is not null
                     ? (object)new { text = l.Text, mean_logprob = means[j], sum_logprob = sums[j] }
                     : new { ids = l.Ids, mean_logprob = means[j], sum_logprob = sums[j] });
-                Console.WriteLine(JsonSerializer.Serialize(new { candidates = list }));
+                CliContext.Out.WriteLine(JsonSerializer.Serialize(new { candidates = list }));
             }
             else
             {
                 int best = Array.IndexOf(means, means.Max());
                 for (int j = 0; j < labels.Length; j++)
-                    Console.WriteLine($"{(j == best ? "*" : " ")} {means[j],12:F6}  (sum {sums[j]:F6})  {labels[j].Text ?? string.Join(",", labels[j].Ids!)}");
+                    CliContext.Out.WriteLine($"{(j == best ? "*" : " ")} {means[j],12:F6}  (sum {sums[j]:F6})  {labels[j].Text ?? string.Join(",", labels[j].Ids!)}");
             }
             return 0;
         }));
@@ -59,11 +59,23 @@ internal static class ScoreCommand
 
     internal sealed record Label(string? Text, int[]? Ids);
 
-    internal static int[] ParseIds(string s, string what) => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Select(x => int.TryParse(x, out var v) ? v : throw new FormatException($"{what}: '{x}' is not a token id")).ToArray();
+    /// <summary>
+    /// Comma-separated token ids, each checked against the model's vocabulary (0..<paramref name="vocab"/>−1, or the
+    /// image token <paramref name="imageToken"/>) before any embedding lookup sees it.
+    /// </summary>
+    internal static int[] ParseIds(string s, string what, int vocab, int? imageToken = null)
+    {
+        var ids = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(x => int.TryParse(x, out var v) ? v : throw new FormatException($"{what}: '{x}' is not a token id")).ToArray();
+        if (ids.Length == 0) throw new ArgumentException($"{what}: no token ids given");
+        foreach (var id in ids)
+            if ((id < 0 || id >= vocab) && id != imageToken)
+                throw new ArgumentException($"{what}: token id {id} is outside the model's vocabulary (0..{vocab - 1})");
+        return ids;
+    }
 
-    internal static int[][] ParseCandidateIds(string s) => s.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Select(c => ParseIds(c, "--candidate-ids")).ToArray();
+    internal static int[][] ParseCandidateIds(string s, int vocab) => s.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(c => ParseIds(c, "--candidate-ids", vocab)).ToArray();
 
     private static (Label[], double[], double[]) ScoreText(string dir, string? inputIds, string? candidateIds)
     {
@@ -71,8 +83,8 @@ internal static class ScoreCommand
             throw new ArgumentException($"{dir} is a text-only llama checkpoint: give --input-ids and --candidate-ids");
         using var lm = LlamaForCausalLM.Load(dir);
         using var scope = NewDisposeScope();
-        var prefix = ParseIds(inputIds, "--input-ids");
-        var cands = ParseCandidateIds(candidateIds);
+        var prefix = ParseIds(inputIds, "--input-ids", lm.Config.VocabSize);
+        var cands = ParseCandidateIds(candidateIds, lm.Config.VocabSize);
         var embeds = lm.Decoder.Embed(tensor(prefix.Select(v => (long)v).ToArray()).unsqueeze(0));
         var r = ContinuationScorer.Score(lm, embeds, null, new[] { cands });
         return (cands.Select(c => new Label(null, c)).ToArray(), Row(r.Sum), Row(r.Mean));
@@ -96,7 +108,7 @@ internal static class ScoreCommand
             if (qformerIds is not null) throw new ArgumentException($"--qformer-input-ids: {m.Info.Name} has no instruction-reading Q-Former (InstructBLIP only)");
             return null;
         }
-        if (qformerIds is not null) return new[] { ParseIds(qformerIds, "--qformer-input-ids") };
+        if (qformerIds is not null) return new[] { ParseIds(qformerIds, "--qformer-input-ids", int.MaxValue) };
         if (prompt is not null) return new[] { m.InstructionIds(prompt)! };
         throw new ArgumentException($"{m.Info.Name} is an InstructBLIP checkpoint: give --qformer-input-ids (or --prompt)");
     }
@@ -106,14 +118,15 @@ internal static class ScoreCommand
         using var m = LoadMultimodal(dir);
         using var scope = NewDisposeScope();
         var pv = PixelValues(m, image, pixels);
-        var promptIds = inputIds is not null ? ParseIds(inputIds, "--input-ids")
+        int vocab = m.LanguageModel.VocabSize;
+        var promptIds = inputIds is not null ? ParseIds(inputIds, "--input-ids", vocab, m.ImageMarker)
             : prompt is not null ? m.PromptEncoder.EncodePrompt(prompt)
             : throw new ArgumentException("give --prompt TEXT or --input-ids");
         Label[] labels;
         int[][] cands;
         if (candidateIds is not null)
         {
-            cands = ParseCandidateIds(candidateIds);
+            cands = ParseCandidateIds(candidateIds, vocab);
             labels = cands.Select(c => new Label(null, c)).ToArray();
         }
         else if (candidates is not null)

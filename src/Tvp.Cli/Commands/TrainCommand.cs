@@ -19,10 +19,10 @@ internal static class TrainCommand
             var options = o.Bind(r);
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath(options.Source);
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>
-                TransferExperiment.Run(options, runDir, r.GetValue(o.Resume), r.GetValue(o.Overwrite), evaluate: false, p));
+                TransferExperiment.Run(options, runDir, r.GetValue(o.Resume), r.GetValue(o.Overwrite), evaluate: false, p, CliContext.Current.Cancel));
             var t = outcome.Training!;
             if (r.GetValue(o.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new
+                CliContext.Out.WriteLine(JsonSerializer.Serialize(new
                 {
                     run_dir = outcome.RunDir,
                     prompt = Path.Combine(outcome.RunDir, "prompt.safetensors"),
@@ -30,7 +30,7 @@ internal static class TrainCommand
                     wall_s = t.WallTime.TotalSeconds, images_per_s = t.ImagesPerSecond,
                 }));
             else
-                AnsiConsole.MarkupLine(Markup.Escape($"trained {t.Steps} steps in {t.WallTime.TotalSeconds:F1} s ({t.ImagesPerSecond:F1} images/s); kept step {t.BestStep}" +
+                CliContext.Current.Console.MarkupLine(Markup.Escape($"trained {t.Steps} steps in {t.WallTime.TotalSeconds:F1} s ({t.ImagesPerSecond:F1} images/s); kept step {t.BestStep}" +
                     (t.BestValidationTop1 is double v ? $" (validation top-1 {100 * v:F2}%)" : "") + $"; prompt: {Path.Combine(outcome.RunDir, "prompt.safetensors")}"));
             return 0;
         }));

@@ -19,7 +19,7 @@ internal static class TransferCommand
             var options = o.Bind(r);
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath(options.Source);
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>
-                TransferExperiment.Run(options, runDir, r.GetValue(o.Resume), r.GetValue(o.Overwrite), p));
+                TransferExperiment.Run(options, runDir, r.GetValue(o.Resume), r.GetValue(o.Overwrite), p, CliContext.Current.Cancel));
             Print(outcome, r.GetValue(o.Json));
             return 0;
         }));
@@ -30,7 +30,7 @@ internal static class TransferCommand
     {
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            CliContext.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 run_dir = outcome.RunDir,
                 results = outcome.Results.Select(x => new { model = x.Model, role = x.Role, top1_no_prompt = x.Top1NoPrompt, top1_prompt = x.Top1Prompt, n_test = x.NTest }),
@@ -44,8 +44,8 @@ internal static class TransferCommand
             table.AddRow(Markup.Escape(x.Model), x.Role, $"{100 * x.Top1NoPrompt:F2}", $"{100 * x.Top1Prompt:F2}",
                 gain >= 0 ? $"[green]+{gain:F2}[/]" : $"[red]{gain:F2}[/]", x.NTest.ToString());
         }
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape($"wall time {outcome.WallTime.TotalSeconds:F1} s" +
+        CliContext.Current.Console.Write(table);
+        CliContext.Current.Console.MarkupLine(Markup.Escape($"wall time {outcome.WallTime.TotalSeconds:F1} s" +
             (outcome.Training is { } t ? $", training {t.ImagesPerSecond:F1} images/s" : "") +
             $", evaluation {outcome.EvalImagesPerSecond:F1} images/s; results in {outcome.RunDir}"));
     }

@@ -3,7 +3,7 @@ namespace Tvp.Data;
 /// <summary>Binary Netpbm decoder: P6 (RGB) and P5 (grey), 8-bit or 16-bit samples, comments allowed in the header.</summary>
 internal static class Netpbm
 {
-    public static (byte[] Rgb, int Width, int Height) Decode(byte[] b, string name)
+    public static (byte[] Rgb, int Width, int Height) Decode(byte[] b, string name, ImageReadOptions options)
     {
         int pos = 2;
         bool colour = b[1] == (byte)'6';
@@ -12,10 +12,18 @@ internal static class Netpbm
         pos++; // exactly one whitespace byte before the raster
         if (width <= 0 || height <= 0 || max <= 0 || max > 65535)
             throw new InvalidDataException($"{name}: corrupt PPM header (width {width}, height {height}, maxval {max})");
+        options.CheckSize(name, width, height);
         int channels = colour ? 3 : 1, bps = max > 255 ? 2 : 1;
         long need = (long)width * height * channels * bps;
         if (b.Length - pos < need)
-            throw new InvalidDataException($"{name}: truncated PPM ({b.Length - pos} raster bytes, {need} needed for {width}x{height})");
+        {
+            var what = $"{b.Length - pos} raster bytes, {need} needed for {width}x{height}";
+            if (!options.AllowTruncated) throw new InvalidDataException($"{name}: truncated PPM ({what}); pass --allow-truncated-images to decode it anyway");
+            options.Warn?.Invoke($"warning: {name}: truncated PPM ({what}); missing pixels are black (--allow-truncated-images)");
+            var padded = new byte[pos + need];
+            Array.Copy(b, padded, b.Length);
+            b = padded;
+        }
         var rgb = new byte[width * height * 3];
         for (int i = 0; i < width * height; i++)
             for (int c = 0; c < 3; c++)

@@ -42,7 +42,8 @@ public static class EvalExperiment
                 : options;
             o.Validate();
             bool existed = Directory.Exists(runDir);
-            var (run, _) = RunFolder.Open(runDir, o, resume: false, overwrite);
+            var (run, _) = RunFolder.Open(runDir, o, resume: false, overwrite, progress.OnMessage);
+            using var runLock = run; // the run folder's writer lock, held until the evaluation ends
             try
             {
                 var data = ExperimentData.Load(o);

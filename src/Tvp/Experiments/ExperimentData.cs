@@ -29,7 +29,7 @@ public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[]
         {
             // JSONL tasks (yes/no, counting, ...): each line {"image", "question", "answer", "candidates"}.
             if (o.Corruption is not null) throw new ArgumentException("--corruption applies to image-folder datasets only");
-            return Split(Data.Tasks.JsonlTaskDataset.Load(trainJsonl), Data.Tasks.JsonlTaskDataset.Load(testJsonl), o);
+            return Split(Data.Tasks.JsonlTaskDataset.Load(trainJsonl, o.AllowOutsidePaths), Data.Tasks.JsonlTaskDataset.Load(testJsonl, o.AllowOutsidePaths), o);
         }
         var trainDir = Path.Combine(root, "train");
         var testDir = Path.Combine(root, "test");

@@ -26,7 +26,8 @@ public static class TransferExperiment
         if (!resume) Check(options);
         var clock = Stopwatch.StartNew();
         bool existed = Directory.Exists(runDir);
-        var (run, o) = RunFolder.Open(runDir, options, resume, overwrite); // with resume: the run's own options
+        var (run, o) = RunFolder.Open(runDir, options, resume, overwrite, progress.OnMessage); // with resume: the run's own options
+        using var runLock = run; // the run folder's writer lock, held until the run ends
         if (resume) Check(o);
         try
         {
@@ -48,11 +49,13 @@ public static class TransferExperiment
                 var trainer = new PromptTrainer(source, o, tse, progress, ilm);
                 progress.Begin($"train on {source.Info.Name}", (int)((data.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
                 var unprompted = (source as ILabelledClassifier)?.Mapping;
-                var training = trainer.Train(prompt, trainBatches, data.TrainIndices, data.ValidationIndices, run.CheckpointPath, run.MetricsPath, resume, cancel);
+                var meta = new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize, o.Source, data.Train.Name, o.Fca, o.Tse);
+                TrainingResult training;
+                try { training = trainer.Train(prompt, trainBatches, data.TrainIndices, data.ValidationIndices, run.CheckpointPath, run.MetricsPath, resume, cancel); }
+                catch (TrainingDivergedException) { PromptFile.Save(run.PromptPath(), prompt, meta); throw; } // the best (finite) prompt is kept
                 if (ilm is not null) ((ILabelledClassifier)source).Mapping = unprompted; // "none" is evaluated with the unprompted FLM
                 progress.End();
-                PromptFile.Save(run.PromptPath(), prompt, new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize,
-                    o.Source, data.Train.Name, o.Fca, o.Tse));
+                PromptFile.Save(run.PromptPath(), prompt, meta);
                 if (!evaluate)
                 {
                     var empty = new TransferOutcome(run.Path, Array.Empty<ModelResult>(), new TransferMatrix(Array.Empty<EvaluationResult>(), new Dictionary<string, string>()),

@@ -53,12 +53,14 @@ public static class PromptFile
     /// <exception cref="InvalidDataException">Not a prompt file, or tensors of the wrong shape (names the file).</exception>
     public static (VisualPrompt Prompt, PromptMetadata Meta) Load(string path, Device? device = null, int? canvasSize = null, Action<string>? warn = null)
     {
+        InputFile.RequireRegular(path); // a FIFO would block forever
         var f = new SafeTensorFile(path);
         if (!f.Contains("prompt")) throw new InvalidDataException($"{path}: not a prompt file (no 'prompt' tensor)");
         var e = f.Entries["prompt"];
         if (e.Shape.Length != 3 || e.Shape[0] != 3 || e.Shape[1] != e.Shape[2])
             throw new InvalidDataException($"{path}: 'prompt' has shape [{string.Join(",", e.Shape)}], expected [3,S,S]");
         long s = e.Shape[1];
+        Limits.Positive(path, "prompt (canvas side)", s, Limits.Current.MaxCanvasSize);
         if (f.Contains("mask"))
         {
             var m = f.Entries["mask"].Shape;
@@ -73,8 +75,12 @@ public static class PromptFile
         catch (ArgumentException ex) { throw new InvalidDataException($"{path}: {ex.Message}", ex); }
         var meta = new PromptMetadata(shape, (int)s, Int("image_size", (int)s - 2 * Int("prompt_size", 30)), Int("prompt_size", 30),
             Get("source_model", ""), Get("dataset", ""), Dbl("lambda_fca"), Dbl("lambda_tse"));
+        if (meta.PromptSize < 0 || meta.PromptSize > s)
+            throw new InvalidDataException($"{path}: 'prompt_size' must be in 0..{s}, got {meta.PromptSize}");
+        Limits.Positive(path, "image_size", meta.ImageSize, s);
         using var scope = NewDisposeScope();
         var delta = f.ReadFloat("prompt");
+        RequirePlausible(path, delta);
         var mask = f.Contains("mask") ? f.ReadFloat("mask")[..1] : PromptMask.Create(shape, (int)s, meta.PromptSize);
         if (canvasSize is int target && target != s)
         {
@@ -87,6 +93,20 @@ public static class PromptFile
         var prompt = new VisualPrompt(meta.Shape, meta.CanvasSize, meta.PromptSize, delta, device);
         using (no_grad()) prompt.Mask.copy_(mask.to(prompt.Mask.device));
         return (prompt, meta);
+    }
+
+    /// <summary>The largest |value| a prompt file may hold: prompts live in pixel space ([0,1] images), so anything
+    /// near this is a corrupt or diverged file, not a prompt.</summary>
+    public const float MaxAbsValue = 1e4f;
+
+    /// <summary>Refuses NaN/Inf and absurd magnitudes: such a prompt would silently evaluate to chance.</summary>
+    private static void RequirePlausible(string path, Tensor delta)
+    {
+        Training.NumericGuard.RequireFinite(delta, $"{path}: 'prompt'");
+        using var _ = no_grad();
+        float max = delta.numel() == 0 ? 0 : delta.abs().max().item<float>();
+        if (max > MaxAbsValue)
+            throw new InvalidDataException($"{path}: 'prompt' holds values up to {max:G3} in magnitude, beyond ±{MaxAbsValue:G0} (prompts are pixel offsets); the file is corrupt or came from a diverged run");
     }
 
     /// <summary>Writes a PNG of the prompt: its values min–max scaled inside the mask, mid-grey outside.</summary>

@@ -93,11 +93,16 @@ public sealed class PromptTrainer
             }
             if (startStep > 0 && metricsPath is not null && File.Exists(metricsPath)) TrimMetrics(metricsPath, startStep);
             var clock = Stopwatch.StartNew();
-            long images = 0;
+            long images = 0, skipped = 0;
             using var metrics = metricsPath is null ? null : new StreamWriter(metricsPath, append: resume && startStep > 0);
             for (long step = startStep; step < total; step++)
             {
-                cancel.ThrowIfCancellationRequested();
+                if (cancel.IsCancellationRequested)
+                {
+                    // A final checkpoint of every completed step (the loop only stops between steps).
+                    if (checkpointPath is not null) SaveCheckpoint(checkpointPath, prompt, best, rule, step, total, bestStep, bestVal, hookState);
+                    throw new TrainingInterruptedException(step, total, checkpointPath);
+                }
                 int epoch = (int)(step / stepsPerEpoch);
                 var order = EpochOrder(trainIdx, epoch);
                 int b = (int)(step % stepsPerEpoch);
@@ -105,7 +110,16 @@ public sealed class PromptTrainer
                 var idx = order.Skip(b * bs).Take(bs).ToArray();
                 var rng = new Random(Seeds.Mix(_o.Seed, step, 17));
                 double lr = LearningRateSchedule.At(_o.Schedule, _o.Lr, step, total);
-                var (loss, task, fca, tse) = StepOnce(prompt, batches, idx, rng, rule, lr);
+                double loss, task, fca, tse;
+                try { (loss, task, fca, tse) = StepOnce(prompt, batches, idx, rng, rule, lr, step + 1); }
+                catch (NonFiniteStepException nf)
+                {
+                    if (_o.OnNan == NanPolicy.Stop) throw Diverged(nf, prompt, best, bestStep, checkpointPath);
+                    skipped++;
+                    _observer.OnMessage($"{nf.Message}; batch skipped (--on-nan skip, {skipped} so far)");
+                    if (metrics is not null) { metrics.WriteLine(JsonSerializer.Serialize(new { step = step + 1, skipped = true, skipped_total = skipped })); metrics.Flush(); }
+                    (loss, task, fca, tse) = (0, 0, 0, 0);
+                }
                 images += idx.Length;
                 var s = new TrainingStep(step + 1, total, epoch + 1, loss, task, fca, tse, lr, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed);
                 _observer.OnStep(s);
@@ -121,7 +135,7 @@ public sealed class PromptTrainer
                 bool epochEnd = (step + 1) % stepsPerEpoch == 0;
                 if (valIdx.Count > 0 && ((step + 1) % _o.ValidateEvery == 0 || epochEnd))
                 {
-                    double top1 = Validate(prompt, batches, valIdx, cancel);
+                    double top1 = Validate(prompt, batches, valIdx, CancellationToken.None); // an interrupt waits for the step to finish
                     bool improved = bestVal is null || top1 > bestVal.Value;
                     if (improved) { bestVal = top1; bestStep = step + 1; best.Dispose(); best = prompt.Values(); }
                     _observer.OnValidation(step + 1, top1, improved);
@@ -141,7 +155,7 @@ public sealed class PromptTrainer
         }
     }
 
-    private (double Loss, double Task, double Fca, double Tse) StepOnce(VisualPrompt prompt, CanvasBatches batches, int[] idx, Random rng, IPromptUpdateRule rule, double lr)
+    private (double Loss, double Task, double Fca, double Tse) StepOnce(VisualPrompt prompt, CanvasBatches batches, int[] idx, Random rng, IPromptUpdateRule rule, double lr, long stepNumber)
     {
         using var scope = NewDisposeScope();
         using var batch = batches.Make(idx, training: true, rng);
@@ -165,12 +179,37 @@ public sealed class PromptTrainer
             loss = loss - s.to(loss.device) * _o.Tse;
             tseValue = s.item<float>();
         }
+        double lossValue = loss.item<float>(), taskValue = task.item<float>();
+        if (!NumericGuard.AllFinite(lossValue, taskValue, fcaValue, tseValue))
+            throw new NonFiniteStepException(stepNumber, "loss", lossValue, taskValue, fcaValue, tseValue);
         if (prompt.Delta.grad is { } old) old.zero_();
         loss.backward();
         var grad = prompt.Delta.grad ?? throw new InvalidOperationException($"{string.Join(" + ", _sources.Select(x => x.Info.Name))}: no gradient reached the prompt");
+        if (!NumericGuard.AllFinite(grad))
+        {
+            grad.zero_();
+            throw new NonFiniteStepException(stepNumber, "gradient", lossValue, taskValue, fcaValue, tseValue);
+        }
+        using var before = prompt.Delta.detach().clone();
         rule.Step(prompt.Delta, grad, prompt.Mask, lr);
         grad.zero_();
-        return (loss.item<float>(), task.item<float>(), fcaValue, tseValue);
+        if (!NumericGuard.AllFinite(prompt.Delta))
+        {
+            using (no_grad()) prompt.Delta.copy_(before); // the step never leaves a non-finite prompt behind
+            throw new NonFiniteStepException(stepNumber, "prompt value after the update", lossValue, taskValue, fcaValue, tseValue);
+        }
+        return (lossValue, taskValue, fcaValue, tseValue);
+    }
+
+    /// <summary>--on-nan stop: the prompt takes the best values and the error says what was kept.</summary>
+    private static TrainingDivergedException Diverged(NonFiniteStepException nf, VisualPrompt prompt, Tensor best, long bestStep, string? checkpointPath)
+    {
+        prompt.SetValues(best);
+        long? kept = checkpointPath is not null && File.Exists(checkpointPath)
+            && new SafeTensorFile(checkpointPath).Metadata.TryGetValue("step", out var st) ? long.Parse(st, CultureInfo.InvariantCulture) : null;
+        return new TrainingDivergedException($"training diverged at {nf.Message}; stopped (--on-nan stop)" +
+            (kept is long k ? $"; the last finite checkpoint (step {k}) is kept" : "; no checkpoint had been written yet") +
+            $"; the best prompt (step {bestStep}) is kept. Lower --lr, or pass --on-nan skip to skip such batches", nf);
     }
 
     /// <summary>
@@ -225,6 +264,7 @@ public sealed class PromptTrainer
         using var values = prompt.Values();
         var tensors = new Dictionary<string, Tensor> { ["prompt"] = values, ["best_prompt"] = best };
         foreach (var (k, v) in rule.State()) tensors["rule." + k] = v;
+        foreach (var (k, v) in tensors) NumericGuard.RequireFinite(v, $"{path}: checkpoint tensor '{k}' at step {step}"); // never store NaN/Inf
         SafeTensorFile.Write(path, tensors, new Dictionary<string, string>
         {
             ["step"] = step.ToString(CultureInfo.InvariantCulture),

@@ -74,6 +74,14 @@ public sealed record TvpOptions
     public string? Corruption { get; init; }
     /// <summary>Corruption severity 1–5.</summary>
     public int Severity { get; init; } = 3;
+    /// <summary>What to do when a step produces a non-finite loss, gradient or prompt (<c>--on-nan</c>).</summary>
+    public NanPolicy OnNan { get; init; } = NanPolicy.Stop;
+    /// <summary>Images declaring more pixels than this are refused before decoding (<c>--max-image-pixels</c>).</summary>
+    public long MaxImagePixels { get; init; } = IO.Limits.DefaultMaxImagePixels;
+    /// <summary>Truncated images are decoded with a warning instead of refused (<c>--allow-truncated-images</c>).</summary>
+    public bool AllowTruncatedImages { get; init; }
+    /// <summary>JSONL image paths may point outside the JSONL file's folder (<c>--allow-outside-paths</c>).</summary>
+    public bool AllowOutsidePaths { get; init; }
     /// <summary>Class names question for classification ("This is a photo of a").</summary>
     public string Question { get; init; } = Models.TaskBatch.PhotoQuestion;
 
@@ -94,13 +102,27 @@ public sealed record TvpOptions
     /// <summary>Checks ranges; throws ArgumentException naming the option.</summary>
     public void Validate()
     {
-        if (Lr <= 0) throw new ArgumentException($"--lr must be positive, got {Lr}");
-        if (Fca < 0 || Tse < 0) throw new ArgumentException("--fca and --tse must be >= 0");
+        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive finite number, got {Lr}");
+        if (!(Fca >= 0) || double.IsInfinity(Fca)) throw new ArgumentException($"--fca must be a finite number >= 0, got {Fca}");
+        if (!(Tse >= 0) || double.IsInfinity(Tse)) throw new ArgumentException($"--tse must be a finite number >= 0, got {Tse}");
         if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (BatchSize <= 0 || EvalBatchSize <= 0) throw new ArgumentException("--batch-size must be positive");
-        if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException($"--val-fraction must be in [0,1), got {ValidationFraction}");
+        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}");
+        if (EvalBatchSize <= 0) throw new ArgumentException($"--eval-batch-size must be positive, got {EvalBatchSize}");
+        if (ValidateEvery <= 0) throw new ArgumentException($"--val-every must be positive, got {ValidateEvery}");
+        if (CheckpointEvery <= 0) throw new ArgumentException($"--checkpoint-every must be positive, got {CheckpointEvery}");
+        if (LogEvery <= 0) throw new ArgumentException($"log_every must be positive, got {LogEvery}");
+        if (Shots < 0) throw new ArgumentException($"--shots must be >= 0 (0 = all), got {Shots}");
+        if (TrainLimit < 0) throw new ArgumentException($"--train-limit must be >= 0 (0 = all), got {TrainLimit}");
+        if (TestLimit < 0) throw new ArgumentException($"--test-limit must be >= 0 (0 = all), got {TestLimit}");
+        if (MaxImagePixels <= 0) throw new ArgumentException($"--max-image-pixels must be positive, got {MaxImagePixels}");
+        var maxSide = IO.Limits.Current.MaxCanvasSize;
+        if (CanvasSize <= 0 || CanvasSize > maxSide) throw new ArgumentException($"--canvas-size must be in 1..{maxSide}, got {CanvasSize}");
+        if (ImageSize <= 0) throw new ArgumentException($"--image-size must be positive, got {ImageSize}");
+        if (PromptSize < 0) throw new ArgumentException($"--prompt-size must be >= 0, got {PromptSize}");
+        if (!Enum.IsDefined(OnNan)) throw new ArgumentException($"--on-nan must be stop or skip, got {OnNan}");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"--val-fraction must be in [0,1), got {ValidationFraction}");
+        if (!(TrainFraction >= 0 && TrainFraction <= 1)) throw new ArgumentException($"--train-fraction must be in [0,1], got {TrainFraction}");
         if (ValidationMinimum < 0) throw new ArgumentException($"--val-min must be >= 0, got {ValidationMinimum}");
-        if (TrainFraction < 0 || TrainFraction > 1) throw new ArgumentException($"--train-fraction must be in [0,1], got {TrainFraction}");
         if (Optimizer is not ("normalized" or "sgd" or "adam")) throw new ArgumentException($"--optimizer must be normalized, sgd or adam, got '{Optimizer}'");
         if (Schedule is not ("cosine" or "constant")) throw new ArgumentException($"--schedule must be cosine or constant, got '{Schedule}'");
         if (FcaFeatures is not ("connector" or "encoder")) throw new ArgumentException($"--fca-features must be connector or encoder, got '{FcaFeatures}'");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using static TorchSharp.torch;
 
@@ -58,40 +59,87 @@ public class CliTests
         Assert.Equal(new long[] { 3, 224, 224 }, img.shape);
     }
 
+    private static string[] KillArgs(string run) => new[] { "train", "--data", SharedData.Path("data", "cifar10"), "--source", "cifar10-resnet20",
+        "--train-limit", "96", "--epochs", "2", "--batch-size", "8", "--val-fraction", "0.25", "--val-every", "3", "--checkpoint-every", "4",
+        "--out", run, "--quiet" };
+
+    /// <summary>The step recorded in a run's checkpoint, or -1 while there is none (checkpoints are written atomically).</summary>
+    private static long CheckpointStep(string run)
+    {
+        var ck = Path.Combine(run, "checkpoint.safetensors");
+        try { return File.Exists(ck) ? long.Parse(new Tvp.IO.SafeTensorFile(ck).Metadata["step"]) : -1; }
+        catch (IOException) { return -1; }
+    }
+
+    private static Process StartTvp(string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = SharedData.RepoRoot, RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Tvp.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["TVP_CACHE"] = Path.Combine(Path.GetTempPath(), "tvp-test-cache");
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>Waits until the run's checkpoint holds at least step <paramref name="step"/>; returns the step seen.</summary>
+    private static long WaitForCheckpoint(string run, long step, Process p)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        long seen;
+        while ((seen = CheckpointStep(run)) < step && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        return seen;
+    }
+
     [SharedFact]
-    public void AKilledRunResumesFromItsLastCheckpoint()
+    public void AKilledRunResumesToTheSamePromptByteForByte()
     {
         using var dir = new TempDir();
+        var straight = Path.Combine(dir.Path, "straight");
+        var s = CliRunner.Run(KillArgs(straight));
+        Assert.True(s.ExitCode == 0, s.Stderr);
+
         var run = Path.Combine(dir.Path, "run");
-        string[] args = { "train", "--data", SharedData.Path("data", "cifar10"), "--source", "cifar10-resnet20", "--train-limit", "96",
-            "--epochs", "2", "--batch-size", "8", "--val-fraction", "0", "--checkpoint-every", "1", "--out", run, "--quiet" };
-        var ck = Path.Combine(run, "checkpoint.safetensors");
-        using (var p = CliRunner.Start(args))
+        long killedAt;
+        using (var p = StartTvp(KillArgs(run)))
         {
-            var deadline = DateTime.UtcNow.AddMinutes(5);
-            while (!File.Exists(ck) && DateTime.UtcNow < deadline && !p.HasExited) Thread.Sleep(100);
-            Thread.Sleep(300);
-            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            killedAt = WaitForCheckpoint(run, 4, p);
+            if (!p.HasExited) p.Kill(entireProcessTree: true); // SIGKILL: no chance to clean up
             p.WaitForExit();
         }
-        Assert.True(File.Exists(ck), "no checkpoint was written before the kill");
-        long stepAtKill = long.Parse(new Tvp.IO.SafeTensorFile(ck).Metadata["step"]);
+        Assert.InRange(killedAt, 4, 17); // 72 training images (25 % held out) / batch 8 × 2 epochs = 18 steps; killed before the end
         Assert.False(File.Exists(Path.Combine(run, "results.json")), "a killed run must not look complete");
-        Assert.True(stepAtKill < 24, $"the run finished before it could be killed (step {stepAtKill})");
-        // Starting again without --resume refuses to clobber the unfinished run.
-        var again = CliRunner.Run(args);
-        Assert.Equal(2, again.ExitCode);
+        var again = CliRunner.Run(KillArgs(run));
+        Assert.Equal(2, again.ExitCode); // refuses to clobber the unfinished run
         Assert.Contains("--resume", again.Stderr);
         var resumed = CliRunner.Run("train", "--out", run, "--resume", "--json", "--quiet");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         using var doc = JsonDocument.Parse(resumed.Stdout);
-        Assert.Equal(24, doc.RootElement.GetProperty("steps").GetInt64());
-        Assert.True(File.Exists(Path.Combine(run, "prompt.safetensors")));
-        Assert.True(File.Exists(Path.Combine(run, "results.json")));
+        Assert.Equal(18, doc.RootElement.GetProperty("steps").GetInt64());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "prompt.safetensors")), File.ReadAllBytes(Path.Combine(run, "prompt.safetensors")));
         var steps = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(e => e.TryGetProperty("loss", out _)).Select(e => e.GetProperty("step").GetInt64()).ToArray();
-        Assert.Contains(24L, steps);
-        Assert.Equal(steps.OrderBy(x => x).Distinct(), steps); // appended after the kill, no step logged twice
+        Assert.Equal(new long[] { 10, 18 }, steps); // logged every 10 steps and at the end: each once, none lost or doubled
+
+        // SIGTERM: a final checkpoint, a message naming the step and how to resume, exit 143; resuming gives the same bytes.
+        var termed = Path.Combine(dir.Path, "termed");
+        string stderr;
+        int code;
+        using (var p = StartTvp(KillArgs(termed)))
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            WaitForCheckpoint(termed, 4, p);
+            using (var kill = Process.Start("kill", new[] { "-TERM", p.Id.ToString() })!) kill.WaitForExit();
+            p.WaitForExit();
+            (code, stderr) = (p.ExitCode, err.Result);
+        }
+        if (code == 0) return; // the run finished before the signal arrived (a very fast machine): nothing to check
+        Assert.Equal(143, code);
+        var m = System.Text.RegularExpressions.Regex.Match(stderr, @"interrupted at step (\d+) of 18");
+        Assert.True(m.Success, stderr);
+        Assert.Contains("--resume", stderr);
+        Assert.Equal(long.Parse(m.Groups[1].Value), CheckpointStep(termed)); // the final checkpoint holds every completed step
+        var t = CliRunner.Run("train", "--out", termed, "--resume", "--quiet");
+        Assert.True(t.ExitCode == 0, t.Stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "prompt.safetensors")), File.ReadAllBytes(Path.Combine(termed, "prompt.safetensors")));
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public class TrainerTests
     {
         using var dir = new TempDir();
         using var straight = TrainOnce(Options);
-        // Interrupt after step 4 (checkpoint at step 3), then resume.
+        // Interrupt after step 4 (a final checkpoint holds the 4 completed steps), then resume.
         var ck = dir.File("checkpoint.safetensors");
         using var cts = new CancellationTokenSource();
         var (_, batches, train, val) = Setup();
@@ -69,11 +69,13 @@ public class TrainerTests
         using (var prompt = new VisualPrompt(PromptShape.Padding, 16, 4))
         {
             var obs = new RecordingObserver(new List<TrainingStep>(), s => { if (s.Step == 4) cts.Cancel(); });
-            Assert.Throws<OperationCanceledException>(() =>
+            var stop = Assert.Throws<TrainingInterruptedException>(() =>
                 new PromptTrainer(model, Options, observer: obs).Train(prompt, batches, train, val, ck, dir.File("m.jsonl"), false, cts.Token));
+            Assert.Equal(4, stop.Step);
+            Assert.Contains("interrupted at step 4", stop.Message);
         }
         Assert.True(File.Exists(ck));
-        Assert.Equal("3", new Tvp.IO.SafeTensorFile(ck).Metadata["step"]);
+        Assert.Equal("4", new Tvp.IO.SafeTensorFile(ck).Metadata["step"]);
         using var resumed = TrainOnce(Options, ck, dir.File("m.jsonl"), resume: true);
         Assert.True(straight.allclose(resumed, 1e-6, 1e-6));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));

@@ -87,20 +87,13 @@ public class LlavaScoringTests
     }
 }
 
-/// <summary>Runs the tvp command tree in-process, capturing stdout/stderr.</summary>
+/// <summary>Runs the tvp command tree in-process with its own stdout/stderr writers (the process console is never swapped).</summary>
 internal static class CliRunner
 {
-    private static readonly object Gate = new();
-
     public static (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
-        lock (Gate)
-        {
-            var (oldOut, oldErr) = (Console.Out, Console.Error);
-            var (o, e) = (new StringWriter(), new StringWriter());
-            Console.SetOut(o); Console.SetError(e);
-            try { return (Tvp.Cli.CliApp.Build().Parse(args).Invoke(), o.ToString(), e.ToString()); }
-            finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-        }
+        var (o, e) = (new StringWriter(), new StringWriter());
+        int code = Tvp.Cli.CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
     }
 }

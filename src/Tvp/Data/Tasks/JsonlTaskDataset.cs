@@ -37,15 +37,24 @@ public sealed class JsonlTaskDataset : ITaskDataset
             if (_classIndex.TryAdd(c, _classes.Count)) _classes.Add(c);
     }
 
-    /// <summary>Reads a task file; every problem names the file and line.</summary>
-    /// <exception cref="InvalidDataException">A line is not a task object, misses a field, or its answer is not among its candidates.</exception>
-    public static JsonlTaskDataset Load(string path)
+    /// <summary>
+    /// Reads a task file; every problem names the file and line. Image paths must stay inside the task file's
+    /// folder (no <c>..</c> escapes, no absolute paths elsewhere) unless <paramref name="allowOutsidePaths"/>
+    /// (<c>--allow-outside-paths</c>): a task file downloaded from the internet must not make tvp read arbitrary files.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A line is not a task object, misses a field, is too long, points outside the data folder, or its answer is not among its candidates.</exception>
+    public static JsonlTaskDataset Load(string path, bool allowOutsidePaths = false)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"task file not found: {path}", path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var list = new List<TaskExample>();
         int lineNo = 0;
-        foreach (var raw in File.ReadLines(path))
+        var limits = IO.Limits.Current;
+        using var stream = IO.InputFile.OpenRead(path);
+        if (stream.Length > limits.MaxTextFileBytes)
+            throw new InvalidDataException($"{path}: {stream.Length} bytes, above the {limits.MaxTextFileBytes}-byte limit for task files");
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } raw)
         {
             lineNo++;
             var line = raw.Trim();
@@ -66,9 +75,16 @@ public sealed class JsonlTaskDataset : ITaskDataset
                     ? c.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToArray()
                     : Array.Empty<string>();
                 var answer = Str("answer");
+                var question = Str("question");
+                foreach (var (field, text) in candidates.Select(x => ("candidates", x)).Append(("answer", answer)).Append(("question", question)))
+                    if (text.Length > limits.MaxQuestionChars)
+                        throw new InvalidDataException($"{where}: \"{field}\" is {text.Length} characters long, above the limit of {limits.MaxQuestionChars}");
+                var imagePath = Path.GetFullPath(Path.IsPathRooted(image) ? image : Path.Combine(dir, image));
+                if (!allowOutsidePaths && !imagePath.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                    throw new InvalidDataException($"{where}: image \"{image}\" is outside the data folder {dir}; pass --allow-outside-paths to allow it");
                 if (candidates.Length > 0 && !candidates.Contains(answer))
                     throw new InvalidDataException($"{where}: answer \"{answer}\" is not one of the candidates [{string.Join(", ", candidates)}]");
-                list.Add(new TaskExample(Path.IsPathRooted(image) ? image : Path.Combine(dir, image), Str("question"), answer, candidates));
+                list.Add(new TaskExample(imagePath, question, answer, candidates));
             }
         }
         if (list.Count == 0) throw new InvalidDataException($"{path}: no task examples");

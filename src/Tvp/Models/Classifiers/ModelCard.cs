@@ -45,29 +45,60 @@ internal sealed record ModelCard(
                 r.Array(arch, "inverted_residual_setting_t_c_n_s").Select(row => ToTcns(r, row)).ToArray()),
         };
 
-        var weightsFile = r.String(r.Obj(root, "weights"), "file");
-        var weightsPath = Path.Combine(dir, weightsFile);
-        if (!File.Exists(weightsPath))
-            throw new FileNotFoundException($"{cardPath}: the weights file '{weightsFile}' named by the card is missing (looked for {weightsPath})", weightsPath);
-
+        var limits = IO.Limits.Current;
         var input = r.Obj(root, "input");
         var size = r.IntArray(input, "size");
-        if (size.Length != 2 || size[0] != size[1] || size[0] <= 0)
-            throw new InvalidDataException($"{cardPath}: input.size must be a square [H, W], got [{string.Join(",", size)}]");
+        if (size.Length != 2 || size[0] != size[1] || size[0] <= 0 || size[0] > limits.MaxCanvasSize)
+            throw new InvalidDataException($"{cardPath}: input.size must be a square [H, W] with sides in 1..{limits.MaxCanvasSize}, got [{string.Join(",", size)}]");
         var norm = r.Obj(input, "pixel_normalisation");
         var mean = r.FloatArray(norm, "mean", 3);
         var std = r.FloatArray(norm, "std", 3);
+        for (int c = 0; c < 3; c++)
+        {
+            IO.Limits.FiniteAbove(cardPath, $"input.pixel_normalisation.std[{c}]", std[c], 0);
+            if (!float.IsFinite(mean[c])) throw r.Error($"'input.pixel_normalisation.mean[{c}]' must be finite, got {mean[c]}");
+        }
+        int numClasses = IO.Limits.Positive(cardPath, "num_classes", r.Int(root, "num_classes"), limits.MaxVocabulary);
+        spec.Validate(cardPath, size[0], numClasses, limits);
+
+        var weights = r.Obj(root, "weights");
+        var weightsFile = r.String(weights, "file");
+        var weightsPath = Path.Combine(dir, weightsFile);
+        if (!File.Exists(weightsPath))
+            throw new FileNotFoundException($"{cardPath}: the weights file '{weightsFile}' named by the card is missing (looked for {weightsPath})", weightsPath);
+        IO.InputFile.RequireRegular(weightsPath);
+        CheckWeightsFile(r, weights, weightsPath);
 
         var paddingText = r.String(root, "padding_convention");
         var padding = paddingText.Contains("SAME", StringComparison.Ordinal) ? PaddingRule.TfSame
             : paddingText.Contains("symmetric", StringComparison.OrdinalIgnoreCase) ? PaddingRule.Symmetric
             : throw new InvalidDataException($"{cardPath}: padding_convention names neither TF \"SAME\" nor symmetric padding: '{paddingText}'");
 
-        int numClasses = r.Int(root, "num_classes");
         var labels = ReadLabels(r, root, dir, numClasses);
 
         return new ModelCard(cardPath, r.OptString(root, "name") ?? Path.GetFileNameWithoutExtension(cardPath),
             r.OptString(root, "family") ?? kind, spec, weightsPath, size[0], mean, std, padding, labels, ReadChecks(r, root));
+    }
+
+    /// <summary>
+    /// The card's <c>weights.bytes</c> and <c>weights.sha256</c>, when present, must match the file (the hash is
+    /// cached by size and modification time, so it is computed once per file version).
+    /// </summary>
+    private static void CheckWeightsFile(Reader r, JsonElement weights, string weightsPath)
+    {
+        long actual = new FileInfo(weightsPath).Length;
+        if (weights.TryGetProperty("bytes", out var b))
+        {
+            if (b.ValueKind != JsonValueKind.Number || !b.TryGetInt64(out var expected)) throw r.Error("field 'weights.bytes' should be an integer");
+            if (expected != actual)
+                throw r.Error($"the weights file {weightsPath} has {actual} bytes but the card says {expected} (weights.bytes): wrong or damaged file");
+        }
+        if (r.OptString(weights, "sha256") is { } sha)
+        {
+            var hash = IO.FileHashCache.Sha256(weightsPath, ModelRegistry.CacheFolder());
+            if (!string.Equals(hash, sha.Trim(), StringComparison.OrdinalIgnoreCase))
+                throw r.Error($"the weights file {weightsPath} has SHA-256 {hash} but the card says {sha} (weights.sha256): wrong or damaged file");
+        }
     }
 
     /// <summary>The architecture a card describes ("cifar-resnet", "mobilenet-v1", "mobilenet-v2"), or null when the file is no classifier card. Never throws.</summary>
@@ -76,10 +107,10 @@ internal sealed record ModelCard(
         if (!path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || !File.Exists(path)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(IO.InputFile.ReadAllText(path));
             return doc.RootElement.ValueKind == JsonValueKind.Object ? DetectKind(doc.RootElement) : null;
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException) { return null; }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidDataException) { return null; }
     }
 
     private static class Kinds
@@ -106,7 +137,7 @@ internal sealed record ModelCard(
 
     private static JsonDocument Parse(string cardPath)
     {
-        try { return JsonDocument.Parse(File.ReadAllText(cardPath)); }
+        try { return JsonDocument.Parse(IO.InputFile.ReadAllText(cardPath)); }
         catch (JsonException e) { throw new InvalidDataException($"{cardPath}: malformed JSON in model card ({e.Message})", e); }
     }
 
@@ -127,8 +158,9 @@ internal sealed record ModelCard(
         if (file is not null && File.Exists(Path.Combine(dir, file)))
         {
             source = Path.Combine(dir, file);
-            var lines = File.ReadAllLines(source).Select(l => l.TrimEnd('\r')).ToList();
+            var lines = IO.InputFile.ReadAllLines(source).ToList(); // refuses /dev/zero, FIFOs and oversized files
             while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
+            if (lines.Count > numClasses) throw r.Error($"{source} has {lines.Count} labels but num_classes is {numClasses}");
             labels = lines.ToArray();
         }
         else if (root.TryGetProperty("class_order", out var order) && order.ValueKind == JsonValueKind.Array)

@@ -10,9 +10,13 @@ internal sealed record ClipConfig(ClipTextConfig Text, ClipVisionConfig Vision, 
     {
         var text = ClipJson.Object(root, "text_config") is { } t ? ClipTextConfig.FromJson(t) : new ClipTextConfig();
         var vision = ClipJson.Object(root, "vision_config") is { } v ? ClipVisionConfig.FromJson(v) : new ClipVisionConfig();
-        return new ClipConfig(text, vision,
+        var c = new ClipConfig(text, vision,
             ClipJson.Int(root, "projection_dim", 512),
             ClipJson.Double(root, "logit_scale_init_value", 2.6592));
+        IO.Limits.Positive("config", "projection_dim", c.ProjectionDim, IO.Limits.Current.MaxWidth);
+        if (!double.IsFinite(c.LogitScaleInitValue) || Math.Abs(c.LogitScaleInitValue) > 100)
+            throw new InvalidDataException($"'logit_scale_init_value' must be a finite number in -100..100, got {c.LogitScaleInitValue}");
+        return c;
     }
 
     /// <summary>The HF config.json content.</summary>

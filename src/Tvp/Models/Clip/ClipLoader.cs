@@ -28,7 +28,7 @@ internal static class ClipLoader
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json (not an HF checkpoint folder)", path);
-        try { return JsonDocument.Parse(File.ReadAllText(path)); }
+        try { return JsonDocument.Parse(IO.InputFile.ReadAllText(path)); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
     }
 
@@ -40,7 +40,7 @@ internal static class ClipLoader
         if (type != "clip")
             throw new InvalidDataException($"{Path.Combine(folder, "config.json")}: model_type is '{type}', expected 'clip'" +
                 (type == "clip_vision_model" ? " (a vision tower alone: load it with the vision loader)" : ""));
-        return ClipConfig.FromJson(doc.RootElement);
+        return ClipJson.InFile(Path.Combine(folder, "config.json"), () => ClipConfig.FromJson(doc.RootElement));
     }
 
     /// <summary>Loads a full CLIPModel (both towers, projections, logit_scale) in eval mode.</summary>
@@ -69,12 +69,13 @@ internal static class ClipLoader
         using (var doc = ReadConfigJson(folder))
         {
             var type = ClipJson.String(doc.RootElement, "model_type", "");
-            config = type switch
+            var root = doc.RootElement;
+            config = ClipJson.InFile(Path.Combine(folder, "config.json"), () => type switch
             {
-                "clip" => ClipJson.Object(doc.RootElement, "vision_config") is { } v ? ClipVisionConfig.FromJson(v) : new ClipVisionConfig(),
-                "clip_vision_model" => ClipVisionConfig.FromJson(doc.RootElement),
+                "clip" => ClipJson.Object(root, "vision_config") is { } v ? ClipVisionConfig.FromJson(v) : new ClipVisionConfig(),
+                "clip_vision_model" => ClipVisionConfig.FromJson(root),
                 _ => throw new InvalidDataException($"{Path.Combine(folder, "config.json")}: model_type is '{type}', expected 'clip' or 'clip_vision_model'"),
-            };
+            });
         }
         var checkpoint = Checkpoint.Open(folder);
         var tower = EmptyModules.CreateFor(checkpoint, () => new ClipVisionTransformer(config));

@@ -41,12 +41,27 @@ internal sealed record ClipTextConfig(
         return c;
     }
 
-    /// <summary>Throws when the sizes are inconsistent.</summary>
+    /// <summary>Throws when a size is out of range (<see cref="IO.Limits"/>) or the sizes are inconsistent; errors name the field.</summary>
     public void Validate()
     {
+        const string f = "text_config";
+        var l = IO.Limits.Current;
+        IO.Limits.Positive(f, "vocab_size", VocabSize, l.MaxVocabulary);
+        IO.Limits.Positive(f, "hidden_size", HiddenSize, l.MaxWidth);
+        IO.Limits.Positive(f, "intermediate_size", IntermediateSize, l.MaxWidth);
+        IO.Limits.Positive(f, "num_hidden_layers", NumHiddenLayers, l.MaxLayers);
+        IO.Limits.Positive(f, "num_attention_heads", NumAttentionHeads, HiddenSize);
+        IO.Limits.Positive(f, "max_position_embeddings", MaxPositionEmbeddings, l.MaxSequenceLength);
+        IO.Limits.Positive(f, "projection_dim", ProjectionDim, l.MaxWidth);
+        IO.Limits.FiniteAbove(f, "layer_norm_eps", LayerNormEps, 0, 1);
+        foreach (var (name, id) in new[] { ("pad_token_id", PadTokenId), ("bos_token_id", BosTokenId), ("eos_token_id", EosTokenId) })
+            if (id < 0) throw new InvalidDataException($"{f}: '{name}' must be >= 0, got {id}"); // may exceed vocab_size in configs (unused then)
         if (HiddenSize % NumAttentionHeads != 0)
             throw new InvalidDataException($"text_config: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}");
         ClipActivation.Check(HiddenAct, "text_config");
+        double h = HiddenSize;
+        l.CheckParameters(f, (double)VocabSize * h + (double)MaxPositionEmbeddings * h + NumHiddenLayers * (4 * h * h + 2 * h * IntermediateSize));
+        l.CheckActivation(f, "one attention map", (double)NumAttentionHeads * MaxPositionEmbeddings * MaxPositionEmbeddings);
     }
 
     /// <summary>The HF JSON object for this config.</summary>

@@ -42,14 +42,29 @@ internal sealed record ClipVisionConfig(
         return c;
     }
 
-    /// <summary>Throws when the sizes are inconsistent.</summary>
+    /// <summary>Throws when a size is out of range (<see cref="IO.Limits"/>) or the sizes are inconsistent; errors name the field.</summary>
     public void Validate()
     {
+        const string f = "vision_config";
+        var l = IO.Limits.Current;
+        IO.Limits.Positive(f, "hidden_size", HiddenSize, l.MaxWidth);
+        IO.Limits.Positive(f, "intermediate_size", IntermediateSize, l.MaxWidth);
+        IO.Limits.Positive(f, "num_hidden_layers", NumHiddenLayers, l.MaxLayers);
+        IO.Limits.Positive(f, "num_attention_heads", NumAttentionHeads, HiddenSize);
+        IO.Limits.Positive(f, "image_size", ImageSize, l.MaxCanvasSize);
+        IO.Limits.Positive(f, "patch_size", PatchSize, ImageSize);
+        IO.Limits.Positive(f, "projection_dim", ProjectionDim, l.MaxWidth);
+        if (NumChannels != 3) throw new InvalidDataException($"{f}: 'num_channels' must be 3 (RGB), got {NumChannels}");
+        IO.Limits.FiniteAbove(f, "layer_norm_eps", LayerNormEps, 0, 1);
         if (HiddenSize % NumAttentionHeads != 0)
             throw new InvalidDataException($"vision_config: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}");
         if (ImageSize % PatchSize != 0)
             throw new InvalidDataException($"vision_config: image_size {ImageSize} is not divisible by patch_size {PatchSize}");
         ClipActivation.Check(HiddenAct, "vision_config");
+        double h = HiddenSize, tokens = NumPatches + 1.0;
+        l.CheckParameters(f, NumHiddenLayers * (4 * h * h + 2 * h * IntermediateSize) + 3.0 * PatchSize * PatchSize * h + tokens * h);
+        l.CheckActivation(f, "one attention map", NumAttentionHeads * tokens * tokens);
+        l.CheckActivation(f, "one MLP activation", tokens * IntermediateSize);
     }
 
     /// <summary>The HF JSON object for this config.</summary>

@@ -33,11 +33,13 @@ public sealed record LlamaConfig(
     public static LlamaConfig FromJson(JsonElement e, string source = "config.json")
     {
         // Missing sizes take HF LlamaConfig's defaults (LLaMA-7B), as transformers does for partial text_configs.
-        int Req(string name, int fallback) => OptInt(e, name) ?? fallback;
+        int Req(string name, int fallback) => WithSource(source, () => OptInt(e, name)) ?? fallback;
         int hidden = Req("hidden_size", 4096);
         int heads = Req("num_attention_heads", 32);
         int kvHeads = OptInt(e, "num_key_value_heads") ?? heads;
         int headDim = OptInt(e, "head_dim") ?? hidden / heads;
+        if (heads <= 0 || kvHeads <= 0) throw new InvalidDataException($"{source}: 'num_attention_heads' and 'num_key_value_heads' must be positive, got {heads} and {kvHeads}");
+        if (hidden <= 0) throw new InvalidDataException($"{source}: 'hidden_size' must be positive, got {hidden}");
         if (heads % kvHeads != 0)
             throw new InvalidDataException($"{source}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kvHeads}");
         double factor = 1.0;
@@ -46,10 +48,10 @@ public sealed record LlamaConfig(
             var type = rs.TryGetProperty("rope_type", out var t) ? t.GetString()
                 : rs.TryGetProperty("type", out var t2) ? t2.GetString() : null;
             if (type is "default") factor = 1.0;
-            else if (type is "linear") factor = rs.GetProperty("factor").GetDouble();
+            else if (type is "linear") factor = OptDouble(rs, "factor") ?? throw new InvalidDataException($"{source}: rope_scaling of type 'linear' needs a numeric 'factor'");
             else throw new InvalidDataException($"{source}: rope_scaling type '{type}' is not supported (only 'linear')");
         }
-        return new LlamaConfig(
+        var config = new LlamaConfig(
             VocabSize: Req("vocab_size", 32000), HiddenSize: hidden, IntermediateSize: Req("intermediate_size", 11008),
             NumLayers: Req("num_hidden_layers", 32), NumHeads: heads, NumKeyValueHeads: kvHeads, HeadDim: headDim,
             RmsNormEps: OptDouble(e, "rms_norm_eps") ?? 1e-6,
@@ -61,6 +63,29 @@ public sealed record LlamaConfig(
             BosTokenId: OptInt(e, "bos_token_id"),
             EosTokenId: OptInt(e, "eos_token_id"),
             PadTokenId: OptInt(e, "pad_token_id"));
+        config.Validate(source);
+        return config;
+    }
+
+    /// <summary>Range-checks every size against <see cref="IO.Limits"/> before anything is allocated; errors name <paramref name="source"/> and the field.</summary>
+    public void Validate(string source)
+    {
+        var l = IO.Limits.Current;
+        IO.Limits.Positive(source, "vocab_size", VocabSize, l.MaxVocabulary);
+        IO.Limits.Positive(source, "hidden_size", HiddenSize, l.MaxWidth);
+        IO.Limits.Positive(source, "intermediate_size", IntermediateSize, l.MaxWidth);
+        IO.Limits.Positive(source, "num_hidden_layers", NumLayers, l.MaxLayers);
+        IO.Limits.Positive(source, "num_attention_heads", NumHeads, l.MaxWidth);
+        IO.Limits.Positive(source, "num_key_value_heads", NumKeyValueHeads, NumHeads);
+        IO.Limits.Positive(source, "head_dim", HeadDim, l.MaxWidth);
+        IO.Limits.FiniteAbove(source, "rms_norm_eps", RmsNormEps, 0, 1);
+        IO.Limits.FiniteAbove(source, "rope_theta", RopeTheta, 0);
+        IO.Limits.FiniteAbove(source, "rope_scaling.factor", RopeLinearFactor, 0);
+        foreach (var (name, id) in new[] { ("bos_token_id", BosTokenId), ("eos_token_id", EosTokenId), ("pad_token_id", PadTokenId) })
+            if (id is int v && v < 0) throw new InvalidDataException($"{source}: '{name}' must be >= 0, got {v}");
+        double h = HiddenSize, q = (double)NumHeads * HeadDim, kv = (double)NumKeyValueHeads * HeadDim;
+        l.CheckParameters(source, VocabSize * h * (TieWordEmbeddings ? 1 : 2) + NumLayers * (2 * h * q + 2 * h * kv + 3 * h * IntermediateSize));
+        l.CheckActivation(source, "one layer's attention projection", q);
     }
 
     /// <summary>Reads <c>config.json</c> of a <c>LlamaForCausalLM</c> folder.</summary>
@@ -68,7 +93,7 @@ public sealed record LlamaConfig(
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json", path);
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        using var doc = ParseFile(path);
         return FromJson(doc.RootElement, path);
     }
 
@@ -85,19 +110,30 @@ public sealed record LlamaConfig(
         ["bos_token_id"] = BosTokenId, ["eos_token_id"] = EosTokenId, ["pad_token_id"] = PadTokenId,
     };
 
+    private static T WithSource<T>(string source, Func<T> read)
+    {
+        try { return read(); }
+        catch (InvalidDataException ex) { throw new InvalidDataException($"{source}: {ex.Message}", ex); }
+    }
+
+    /// <summary>Parses a config file (regular files only, bounded size); malformed JSON names the file.</summary>
+    internal static JsonDocument ParseFile(string path)
+    {
+        try { return JsonDocument.Parse(IO.InputFile.ReadAllText(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
+    }
+
+    /// <summary>An optional integer (the first of a list); a non-integer number is an error naming the field.</summary>
     internal static int? OptInt(JsonElement e, string name)
     {
-        if (!e.TryGetProperty(name, out var v)) return null;
-        return v.ValueKind switch
-        {
-            JsonValueKind.Number => v.GetInt32(),
-            JsonValueKind.Array when v.GetArrayLength() > 0 => v[0].GetInt32(),
-            _ => null,
-        };
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v)) return null;
+        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0) v = v[0];
+        if (v.ValueKind != JsonValueKind.Number) return null;
+        return v.TryGetInt32(out var i) ? i : throw new InvalidDataException($"'{name}' should be a 32-bit integer, got {v.GetRawText()}");
     }
 
     internal static double? OptDouble(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     internal static bool? OptBool(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;

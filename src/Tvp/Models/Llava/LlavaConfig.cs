@@ -23,7 +23,7 @@ internal sealed record LlavaConfig(ClipVisionConfig Vision, LlamaConfig Text, in
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json", path);
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        using var doc = LlamaConfig.ParseFile(path);
         return FromJson(doc.RootElement, path);
     }
 
@@ -42,7 +42,7 @@ internal sealed record LlavaConfig(ClipVisionConfig Vision, LlamaConfig Text, in
         int layer = -2;
         if (e.TryGetProperty("vision_feature_layer", out var vfl))
         {
-            if (vfl.ValueKind == JsonValueKind.Number) layer = vfl.GetInt32();
+            if (vfl.ValueKind == JsonValueKind.Number && vfl.TryGetInt32(out var vl)) layer = vl;
             else throw new NotSupportedException($"{source}: vision_feature_layer must be one integer (lists are not supported)");
         }
         var strategy = ClipJson.String(e, "vision_feature_select_strategy", "default");
@@ -50,8 +50,16 @@ internal sealed record LlavaConfig(ClipVisionConfig Vision, LlamaConfig Text, in
             throw new InvalidDataException($"{source}: vision_feature_select_strategy '{strategy}' (expected default or full)");
         var act = ClipJson.String(e, "projector_hidden_act", "gelu");
         ClipActivation.Check(act, source + " projector_hidden_act");
-        return new LlavaConfig(ClipVisionConfig.FromJson(vc), text,
-            ImageTokenIndex: LlamaConfig.OptInt(e, "image_token_index") ?? 32000,
+        var vision = ClipJson.InFile(source, () => ClipVisionConfig.FromJson(vc));
+        int imageToken = ClipJson.InFile(source, () => LlamaConfig.OptInt(e, "image_token_index") ?? 32000);
+        if (imageToken < 0 || imageToken > IO.Limits.Current.MaxVocabulary)
+            throw new InvalidDataException($"{source}: 'image_token_index' must be in 0..{IO.Limits.Current.MaxVocabulary}, got {imageToken}");
+        // hidden_states has num_hidden_layers + 1 entries (the embeddings first), indexed from either end.
+        int states = vision.NumHiddenLayers + 1;
+        if (layer < -states || layer >= states)
+            throw new InvalidDataException($"{source}: 'vision_feature_layer' {layer} does not index the vision tower's {states} hidden states (-{states}..{states - 1})");
+        return new LlavaConfig(vision, text,
+            ImageTokenIndex: imageToken,
             VisionFeatureLayer: layer, SelectStrategy: strategy, ProjectorAct: act,
             ProjectorBias: LlamaConfig.OptBool(e, "multimodal_projector_bias") ?? true);
     }

@@ -29,11 +29,14 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     protected MultimodalModel(string folder, ITextTokenizer? tokenizer, PromptTemplate template, ImagePreprocessor preprocessor,
         string family, Device device, int imageMarker)
     {
-        Folder = folder; _tokenizer = tokenizer; Template = template; Preprocessor = preprocessor; Device = device;
+        Folder = folder; _tokenizer = tokenizer; Template = template; Preprocessor = preprocessor; Device = device; ImageMarker = imageMarker;
         var name = Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
         Info = preprocessor.Info(name, family);
         if (tokenizer is not null) _prompts = new PromptEncoder(template, tokenizer, imageMarker);
     }
+
+    /// <summary>The id that marks the image's place in prompt ids (expanded into the visual tokens).</summary>
+    internal int ImageMarker { get; }
 
     /// <summary>The language model.</summary>
     internal abstract ILanguageModel LanguageModel { get; }
