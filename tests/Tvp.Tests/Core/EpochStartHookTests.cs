@@ -34,8 +34,8 @@ public class EpochStartHookTests
         using (var prompt = new VisualPrompt(PromptShape.Padding, 16, 4))
         {
             using var cts = new CancellationTokenSource();
-            var obs = new StopAt(6, cts); // stops during epoch 2 (steps 5..8), after the checkpoint of step 6
-            Assert.Throws<OperationCanceledException>(() =>
+            var obs = new StopAt(6, cts); // stops during epoch 2 (steps 5..8): a final checkpoint at step 6
+            Assert.Throws<TrainingInterruptedException>(() =>
                 new PromptTrainer(model, Options, observer: obs, epochStart: hook).Train(prompt, batches, train, Array.Empty<int>(), ck, null, false, cts.Token));
         }
         Assert.Equal(new[] { 0, 1 }, hook.Epochs);
