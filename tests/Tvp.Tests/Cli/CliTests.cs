@@ -60,7 +60,7 @@ public class CliTests
     }
 
     private static string[] KillArgs(string run) => new[] { "train", "--data", SharedData.Path("data", "cifar10"), "--source", "cifar10-resnet20",
-        "--train-limit", "96", "--epochs", "2", "--batch-size", "8", "--val-fraction", "0.25", "--val-every", "3", "--checkpoint-every", "4",
+        "--train-limit", "96", "--epochs", "2", "--batch-size", "8", "--val-fraction", "0.001", "--val-min", "24", "--val-every", "3", "--checkpoint-every", "4",
         "--out", run, "--quiet" };
 
     /// <summary>The step recorded in a run's checkpoint, or -1 while there is none (checkpoints are written atomically).</summary>
@@ -105,7 +105,7 @@ public class CliTests
             if (!p.HasExited) p.Kill(entireProcessTree: true); // SIGKILL: no chance to clean up
             p.WaitForExit();
         }
-        Assert.InRange(killedAt, 4, 17); // 72 training images (25 % held out) / batch 8 × 2 epochs = 18 steps; killed before the end
+        Assert.InRange(killedAt, 4, 23); // 96 training images (24 validation images drawn apart) / batch 8 × 2 epochs = 24 steps; killed before the end
         Assert.False(File.Exists(Path.Combine(run, "results.json")), "a killed run must not look complete");
         var again = CliRunner.Run(KillArgs(run));
         Assert.Equal(2, again.ExitCode); // refuses to clobber the unfinished run
@@ -113,11 +113,11 @@ public class CliTests
         var resumed = CliRunner.Run("train", "--out", run, "--resume", "--json", "--quiet");
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         using var doc = JsonDocument.Parse(resumed.Stdout);
-        Assert.Equal(18, doc.RootElement.GetProperty("steps").GetInt64());
+        Assert.Equal(24, doc.RootElement.GetProperty("steps").GetInt64());
         Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "prompt.safetensors")), File.ReadAllBytes(Path.Combine(run, "prompt.safetensors")));
         var steps = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(e => e.TryGetProperty("loss", out _)).Select(e => e.GetProperty("step").GetInt64()).ToArray();
-        Assert.Equal(new long[] { 10, 18 }, steps); // logged every 10 steps and at the end: each once, none lost or doubled
+        Assert.Equal(new long[] { 10, 20, 24 }, steps); // logged every 10 steps and at the end: each once, none lost or doubled
 
         // SIGTERM: a final checkpoint, a message naming the step and how to resume, exit 143; resuming gives the same bytes.
         var termed = Path.Combine(dir.Path, "termed");
@@ -133,7 +133,7 @@ public class CliTests
         }
         if (code == 0) return; // the run finished before the signal arrived (a very fast machine): nothing to check
         Assert.Equal(143, code);
-        var m = System.Text.RegularExpressions.Regex.Match(stderr, @"interrupted at step (\d+) of 18");
+        var m = System.Text.RegularExpressions.Regex.Match(stderr, @"interrupted at step (\d+) of 24");
         Assert.True(m.Success, stderr);
         Assert.Contains("--resume", stderr);
         Assert.Equal(long.Parse(m.Groups[1].Value), CheckpointStep(termed)); // the final checkpoint holds every completed step

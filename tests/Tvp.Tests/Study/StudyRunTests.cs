@@ -77,9 +77,5 @@ public class StudyRunTests
         var bad = CliRunner.Run("study", dir.File("bad.json"));
         Assert.Equal(2, bad.ExitCode);
         Assert.Equal($"error: {dir.File("bad.json")}: unknown key 'labelmap'", bad.Stderr.Trim());
-        File.WriteAllText(dir.File("ilm.json"), StudySpecTests.Tiny.Replace("\"identity\"", "\"iterative\""));
-        var ilm = CliRunner.Run("study", dir.File("ilm.json"), "--out", dir.File("ilm"));
-        Assert.Equal(2, ilm.ExitCode);
-        Assert.Contains("not supported yet", ilm.Stderr);
     }
 }
