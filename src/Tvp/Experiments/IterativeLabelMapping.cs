@@ -19,13 +19,18 @@ public sealed class IterativeLabelMapping : IEpochStartHook
     private readonly IReadOnlyList<int> _trainIdx;
     private readonly int _batchSize;
     private readonly Action<string>? _log;
+    private readonly LabelMapping? _unprompted;
 
     /// <summary>Creates the hook for <paramref name="model"/> on the given training images.</summary>
     public IterativeLabelMapping(ILabelledClassifier model, IReadOnlyList<string> classes, CanvasBatches batches, IReadOnlyList<int> trainIdx,
         int batchSize, Action<string>? log = null)
     {
         (_model, _classes, _batches, _trainIdx, _batchSize, _log) = (model, classes, batches, trainIdx, batchSize, log);
+        _unprompted = model.Mapping;
     }
+
+    /// <summary>Gives the model back the (unprompted) mapping it had when the hook was made: "none" is evaluated with it.</summary>
+    public void RestoreUnprompted() => _model.Mapping = _unprompted;
 
     /// <inheritdoc/>
     public string OnEpochStart(int epoch, VisualPrompt prompt, CancellationToken cancel)

@@ -48,12 +48,11 @@ public static class TransferExperiment
                     ? new IterativeLabelMapping(sc, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, progress.OnMessage) : null;
                 var trainer = new PromptTrainer(source, o, tse, progress, ilm);
                 progress.Begin($"train on {source.Info.Name}", (int)((data.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
-                var unprompted = (source as ILabelledClassifier)?.Mapping;
                 var meta = new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize, o.Source, data.Train.Name, o.Fca, o.Tse);
                 TrainingResult training;
                 try { training = trainer.Train(prompt, trainBatches, data.TrainIndices, data.ValidationIndices, run.CheckpointPath, run.MetricsPath, resume, cancel); }
                 catch (TrainingDivergedException) { PromptFile.Save(run.PromptPath(), prompt, meta); throw; } // the best (finite) prompt is kept
-                if (ilm is not null) ((ILabelledClassifier)source).Mapping = unprompted; // "none" is evaluated with the unprompted FLM
+                ilm?.RestoreUnprompted(); // "none" is evaluated with the unprompted FLM
                 progress.End();
                 PromptFile.Save(run.PromptPath(), prompt, meta);
                 if (!evaluate)

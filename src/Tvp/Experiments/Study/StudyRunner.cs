@@ -76,12 +76,11 @@ public static class StudyRunner
         bool iterative = job.LabelMap == "iterative";
         var ilm = iterative && source is ILabelledClassifier sc
             ? new IterativeLabelMapping(sc, data.Classes, trainBatches, split.TrainIndices, o.EvalBatchSize, progress.OnMessage) : null;
-        var unprompted = (source as ILabelledClassifier)?.Mapping;
         var trainer = new PromptTrainer(sources, o, o.Tse > 0 ? data.Semantics : null, progress, ilm);
         progress.Begin($"train {job.Prompt} on {job.SourceName}", (int)((split.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
         var training = trainer.Train(prompt, trainBatches, split.TrainIndices, split.ValidationIndices, cancel: cancel);
         progress.End();
-        if (ilm is not null) ((ILabelledClassifier)source).Mapping = unprompted;
+        ilm?.RestoreUnprompted();
         // ILM evaluates the prompt on every classifier with the FLM of the training images carrying it ("none" keeps the unprompted FLM).
         var previous = iterative && models.Any(m => m.Model is ILabelledClassifier)
             ? IterativeLabelMapping.MapForPrompt(models.Select(m => m.Model), data.Classes, trainBatches, split.TrainIndices, o.EvalBatchSize, prompt, cancel)
