@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Tvp.Models.Zoo;
+using Tvp.Demo.Zoo;
 using static TorchSharp.torch;
 
 namespace Tvp.Bench;
@@ -16,7 +16,7 @@ internal static class DemoBench
         var sizes = args.Length > 2 ? args[2..].Select(int.Parse).ToArray() : new[] { 64, 96, 112 };
         foreach (var res in sizes)
         {
-            using var enc = SharedEncoder.CreateUnpooled(res, CPU);
+            using var enc = new SharedEncoder(res, CPU);
             using var x = rand(batch, 3, res, res);
             using (no_grad()) { using var w = enc.Pooled(x); }
             var proc = Process.GetCurrentProcess();

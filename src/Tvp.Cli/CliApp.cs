@@ -6,6 +6,9 @@ namespace Tvp.Cli;
 /// <summary>Builds the <c>tvp</c> command tree. Each command lives in its own file under Commands/.</summary>
 public static class CliApp
 {
+    // The demo's families (zoo models, offline guide, fashion-mnist study data): the one line that plugs it in.
+    static CliApp() => Demo.DemoFamilies.Register();
+
     /// <summary>
     /// Runs the command line with <paramref name="output"/>/<paramref name="error"/> as stdout/stderr (tests pass
     /// their own writers; nothing swaps the process console) and <paramref name="cancel"/> as the interrupt.

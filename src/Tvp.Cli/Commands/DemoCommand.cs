@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
-using Tvp.Experiments.Demo;
+using Tvp.Demo;
 
 namespace Tvp.Cli.Commands;
 

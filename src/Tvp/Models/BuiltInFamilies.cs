@@ -11,12 +11,10 @@ internal static class BuiltInFamilies
         yield return new Blip2.Blip2Family();
         yield return new MiniGpt4.MiniGpt4Family();
         yield return new Onnx.OnnxFamily();
-        yield return new Zoo.ZooFamily();
     }
 
     public static IEnumerable<IGuideFamily> CreateGuides()
     {
         yield return new Clip.ClipGuideFamily();
-        yield return new Guides.OfflineGuideFamily();
     }
 }

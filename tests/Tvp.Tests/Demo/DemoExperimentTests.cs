@@ -1,4 +1,4 @@
-using Tvp.Experiments.Demo;
+using Tvp.Demo;
 using Tvp.Experiments.Study;
 using Xunit.Abstractions;
 

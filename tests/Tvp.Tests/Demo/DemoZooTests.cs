@@ -1,10 +1,10 @@
 using Tvp.Data;
 using Tvp.Evaluation;
 using Tvp.Experiments;
-using Tvp.Experiments.Demo;
+using Tvp.Demo;
 using Tvp.Models;
-using Tvp.Models.Guides;
-using Tvp.Models.Zoo;
+using Tvp.Demo.Guides;
+using Tvp.Demo.Zoo;
 using Tvp.Prompts;
 using Tvp.Tests.Data;
 using Tvp.Training;
@@ -162,13 +162,13 @@ public sealed class DemoZooTests : IClassFixture<DemoZooFixture>
         Assert.Equal(first.HoldoutTop1, again.HoldoutTop1);
         foreach (var (p, t) in stamps) Assert.Equal(t, File.GetLastWriteTimeUtc(p));
         // The zoo family loads a cached zoo file by path, and the guide family by file.
-        Assert.True(new ZooFamily().CanLoad(ZooStore.PathOf(folder, "mlp")));
-        using var mlp = new ZooFamily().Load(ZooStore.PathOf(folder, "mlp"), CPU);
+        Assert.True(new ZooFamily(new SharedEncoders()).CanLoad(ZooStore.PathOf(folder, "mlp")));
+        using var mlp = new ZooFamily(new SharedEncoders()).Load(ZooStore.PathOf(folder, "mlp"), CPU);
         Assert.Equal("zoo-mlp", mlp.Info.Name);
         Assert.IsAssignableFrom<IEncoderFeatures>(mlp);
         var guideFile = Path.Combine(folder, OfflineGuide.FileName);
-        Assert.True(new OfflineGuideFamily().CanLoad(guideFile));
-        Assert.False(new OfflineGuideFamily().CanLoad(ZooStore.PathOf(folder, "mlp")));
+        Assert.True(new OfflineGuideFamily(new SharedEncoders()).CanLoad(guideFile));
+        Assert.False(new OfflineGuideFamily(new SharedEncoders()).CanLoad(ZooStore.PathOf(folder, "mlp")));
     }
 
     [Fact]
@@ -177,9 +177,9 @@ public sealed class DemoZooTests : IClassFixture<DemoZooFixture>
         using var dir = new TempDir();
         var path = dir.File("zoo-linear.safetensors");
         IO.SafeTensorFile.Write(path, new Dictionary<string, Tensor> { ["x"] = zeros(2) }, new Dictionary<string, string> { ["format"] = "tvp-zoo", ["kind"] = "linear", ["classes"] = "[\"a\",\"b\"]", ["resolution"] = "64" });
-        var e = Assert.Throws<InvalidDataException>(() => ZooStore.Load(path, CPU));
+        var e = Assert.Throws<InvalidDataException>(() => ZooStore.Load(path, CPU, new SharedEncoders()));
         Assert.Contains(path, e.Message);
         Assert.Contains("missing tensor", e.Message);
-        Assert.False(new ZooFamily().CanLoad(dir.File("nothing.safetensors")));
+        Assert.False(new ZooFamily(new SharedEncoders()).CanLoad(dir.File("nothing.safetensors")));
     }
 }

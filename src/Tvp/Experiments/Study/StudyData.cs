@@ -1,8 +1,6 @@
 using Tvp.Data;
 using Tvp.Evaluation;
-using Tvp.Experiments.Demo;
 using Tvp.Models;
-using Tvp.Models.Guides;
 using Tvp.Prompts;
 using Tvp.Training;
 using static TorchSharp.torch;
@@ -27,7 +25,7 @@ internal sealed class StudyData : IDisposable
     private readonly Dictionary<(TestCondition, bool Train), (ImageCache Cache, CanvasBatches Batches)> _batches = new();
     private readonly Dictionary<(string Model, string LabelMap), LabelMapping?> _mappings = new();
     private readonly Dictionary<(string Model, string LabelMap, TestCondition), bool[]> _none = new();
-    private readonly DemoZooResult? _zoo;
+    private readonly StudyDataSetup? _setup;
     private readonly IImageTextGuide? _guide;
 
     /// <summary>Task classes.</summary>
@@ -47,24 +45,15 @@ internal sealed class StudyData : IDisposable
         _pipeline = new CanvasPipeline(sizes.CanvasSize, sizes.ImageSize);
         try
         {
-            if (spec.Data == StudySpec.FashionMnistData)
+            if (StudyDataSources.Find(spec.Data) is { } source)
             {
-                // The demo's data: Fashion-MNIST IDX files, the zoo trained on a clean subset, prompts on the rest.
-                var demo = new DemoOptions();
-                if (sizes.CanvasSize != demo.CanvasSize || sizes.ImageSize != demo.ImageSize)
-                    throw new ArgumentException($"study {spec.Name}: data {StudySpec.FashionMnistData} needs train.canvas_size {demo.CanvasSize} and train.image_size {demo.ImageSize} (the zoo's)");
-                if (!Directory.Exists(demo.Data))
-                    throw new DirectoryNotFoundException($"{demo.Data}: Fashion-MNIST not found; install Debian's dataset-fashion-mnist (./setup.sh does)");
-                var train = IdxDataset.FashionMnist(demo.Data, train: true);
-                _testImages = IdxDataset.FashionMnist(demo.Data, train: false);
-                var zooIdx = Samplers.Limit(train, demo.ZooTrainImages, demo.Seed);
-                var inZoo = new HashSet<int>(zooIdx);
-                _trainImages = new DatasetView(train, Enumerable.Range(0, train.Count).Where(i => !inZoo.Contains(i)).ToArray());
-                _zoo = DemoZoo.Prepare(demo.Zoo, train, zooIdx, _device, fresh: false, progress, cancel);
-                foreach (var m in _zoo.Models) _models[m.Info.Name] = m;
-                _guide = _zoo.Guide;
-                _models[StudyPlan.GuideZeroShotName(spec)] = new OfflineZeroShotModel(_zoo.Guide, train.Classes, StudyPlan.GuideZeroShotName(spec));
-                _taskName = "fashion-mnist";
+                // A registered data set with its own models (the demo's corrupted Fashion-MNIST and zoo).
+                _setup = source.Open(spec, sizes.CanvasSize, sizes.ImageSize, _device, progress, cancel);
+                _trainImages = _setup.Train;
+                _testImages = _setup.Test;
+                _taskName = _setup.TaskName;
+                foreach (var (name, m) in _setup.Models) _models[name] = m;
+                _guide = _setup.Guide;
             }
             else
             {
@@ -115,7 +104,7 @@ internal sealed class StudyData : IDisposable
     public IPromptableModel Model(string name)
     {
         if (_models.TryGetValue(name, out var m)) return m;
-        if (_zoo is not null) throw new ArgumentException($"study {_spec.Name}: '{name}' is not a model of the {StudySpec.FashionMnistData} zoo ({string.Join(", ", _models.Keys)})");
+        if (_setup is not null) throw new ArgumentException($"study {_spec.Name}: '{name}' is not a model of data set {_spec.Data} ({string.Join(", ", _models.Keys)})");
         _progress.OnMessage($"loading {name}");
         return _models[name] = ModelRegistry.Load(name, _device);
     }
@@ -146,11 +135,7 @@ internal sealed class StudyData : IDisposable
     {
         Semantics?.Dispose();
         foreach (var b in _batches.Values) b.Cache.Dispose();
-        if (_zoo is not null)
-        {
-            _models[StudyPlan.GuideZeroShotName(_spec)].Dispose();
-            _zoo.Dispose();
-        }
+        if (_setup is not null) _setup.Owner.Dispose();
         else
         {
             foreach (var m in _models.Values) m.Dispose();

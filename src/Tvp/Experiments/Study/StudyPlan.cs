@@ -65,7 +65,7 @@ public static class StudyPlan
                 var targets = spec.Ensembles.Contains(sources) ? everyone.Except(sources)
                     : spec.Rotate ? spec.Sources.Concat(spec.Targets).Distinct().Except(sources) : spec.Targets.Except(sources);
                 var models = sources.Select(s => (s, "source")).Concat(targets.Select(t => (t, "target"))).ToList();
-                if (spec.Guide is not null && spec.Guide != "offline" || spec.Guide == "offline" && spec.Data == StudySpec.FashionMnistData)
+                if (StudyDataSources.Find(spec.Data) is { } source ? source.HasGuideModel && spec.Guide is not null : spec.Guide is not null && spec.Guide != "offline")
                     models.Add((GuideZeroShotName(spec), GuideRole));
                 foreach (var k in shots)
                     foreach (var (trainCondition, testConditions) in trainConditions)

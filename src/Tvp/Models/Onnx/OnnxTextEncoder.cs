@@ -9,7 +9,7 @@ namespace Tvp.Models.Onnx;
 /// <c>SentenceEncoder.Encode</c> returns unit vectors). Token ids come from a WordPiece tokenizer, e.g. the
 /// package's <c>MiniLMTokenizer.Encode</c> (uncased, [CLS] … [SEP], padded to the longest sentence).
 /// </summary>
-internal sealed class OnnxTextEncoder : IDisposable
+public sealed class OnnxTextEncoder : IDisposable
 {
     private readonly OnnxGraph _graph;
     private readonly string _hiddenOutput;
@@ -26,6 +26,7 @@ internal sealed class OnnxTextEncoder : IDisposable
     /// <summary>The device the encoder runs on.</summary>
     public Device Device => _graph.Device;
 
+    /// <summary>Wraps an imported BERT-style graph with inputs <c>input_ids</c>/<c>attention_mask</c>; sentence embeddings are the mask-weighted mean of <paramref name="hiddenOutput"/>.</summary>
     public OnnxTextEncoder(OnnxGraph graph, string hiddenOutput = "last_hidden_state", bool normalize = true, int dimension = 384)
     {
         _graph = graph;
@@ -82,5 +83,6 @@ internal sealed class OnnxTextEncoder : IDisposable
         return Encode(idsT, maskT);
     }
 
+    /// <summary>Frees the graph.</summary>
     public void Dispose() => _graph.Dispose();
 }

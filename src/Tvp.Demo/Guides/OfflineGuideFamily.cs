@@ -1,13 +1,15 @@
-using Tvp.Models.Zoo;
+using Tvp.Demo.Zoo;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Guides;
+namespace Tvp.Demo.Guides;
 
 /// <summary>
 /// <c>--guide offline</c>: the offline guide built by <c>tvp demo</c> (default zoo settings, in the user cache),
 /// or <c>--guide path/to/offline-guide.safetensors</c> (or its folder) for another one.
 /// </summary>
-internal sealed class OfflineGuideFamily : IGuideFamily
+internal sealed class OfflineGuideFamily(SharedEncoders encoders) : IGuideFamily
 {
     /// <inheritdoc />
     public string Name => "offline";
@@ -25,10 +27,10 @@ internal sealed class OfflineGuideFamily : IGuideFamily
     /// <inheritdoc />
     public IImageTextGuide Load(string path, Device device)
     {
-        if (path != "offline") return OfflineGuide.Load(path, device);
+        if (path != "offline") return OfflineGuide.Load(path, device, encoders);
         var file = Path.Combine(new ZooConfig().Folder(), OfflineGuide.FileName);
         if (!File.Exists(file))
             throw new FileNotFoundException($"--guide offline: no offline guide at {file}; run `tvp demo` once to build it (it trains the zoo and the guide on Fashion-MNIST)", file);
-        return OfflineGuide.Load(file, device);
+        return OfflineGuide.Load(file, device, encoders);
     }
 }

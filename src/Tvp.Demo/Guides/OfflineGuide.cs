@@ -3,14 +3,16 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using Tvp.IO;
-using Tvp.Models.Zoo;
+using Tvp.Demo.Zoo;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Guides;
+namespace Tvp.Demo.Guides;
 
 /// <summary>
 /// An offline image–text guide for TSE when no CLIP is available (LiT-style): two frozen pretrained towers —
-/// the ImageNet ResNet-18 (pooled features, through the process-wide <see cref="SharedEncoder"/>, differentiable)
+/// the ImageNet ResNet-18 (pooled features, through a <see cref="SharedEncoder"/> shared with the zoo models, differentiable)
 /// and MiniLM sentence embeddings — joined by two linear projections into a 128-d space, trained contrastively
 /// with a learned temperature (<see cref="OfflineGuideTraining"/>). Not independent of the zoo's shared encoder:
 /// its image tower IS that encoder (the paper's CLIP guide shares nothing with the MLLMs).
@@ -22,6 +24,7 @@ internal sealed class OfflineGuide : IImageTextGuide
     public const string Format = "tvp-offline-guide";
     public const string FileName = "offline-guide.safetensors";
 
+    private readonly SharedEncoders _encoders;
     private readonly SharedEncoder _encoder;
     private readonly Projections _p;
     private readonly Dictionary<string, Tensor> _knownTexts = new(StringComparer.Ordinal);
@@ -83,8 +86,9 @@ internal sealed class OfflineGuide : IImageTextGuide
     }
 
     internal OfflineGuide(Projections projections, int resolution, IReadOnlyDictionary<string, Tensor> knownTexts,
-        IReadOnlyDictionary<string, string> metadata, Device device, string name = "offline")
+        IReadOnlyDictionary<string, string> metadata, Device device, SharedEncoders encoders, string name = "offline")
     {
+        _encoders = encoders;
         Name = name;
         Resolution = resolution;
         Metadata = metadata;
@@ -93,12 +97,12 @@ internal sealed class OfflineGuide : IImageTextGuide
         _p.eval();
         foreach (var q in _p.parameters()) q.requires_grad = false;
         foreach (var (t, e) in knownTexts) _knownTexts[t] = e.to(device).detach().clone().DetachFromDisposeScope();
-        _encoder = SharedEncoder.Acquire(resolution, device);
+        _encoder = encoders.Acquire(resolution, device);
     }
 
-    /// <summary>Loads a guide file (or a folder holding <see cref="FileName"/>).</summary>
+    /// <summary>Loads a guide file (or a folder holding <see cref="FileName"/>); its image tower is taken from <paramref name="encoders"/>.</summary>
     /// <exception cref="InvalidDataException">Not a guide file, or tensors that do not fit (names the file).</exception>
-    public static OfflineGuide Load(string path, Device device)
+    public static OfflineGuide Load(string path, Device device, SharedEncoders encoders)
     {
         if (Directory.Exists(path)) path = Path.Combine(path, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"offline guide not found: {path}", path);
@@ -118,7 +122,7 @@ internal sealed class OfflineGuide : IImageTextGuide
             for (int i = 0; i < texts.Length; i++) known[texts[i]] = all[i].clone();
         }
         int resolution = int.Parse(f.Metadata["resolution"], CultureInfo.InvariantCulture);
-        try { return new OfflineGuide(p, resolution, known, f.Metadata, device); }
+        try { return new OfflineGuide(p, resolution, known, f.Metadata, device, encoders); }
         finally { foreach (var t in known.Values) t.Dispose(); }
     }
 
@@ -171,6 +175,6 @@ internal sealed class OfflineGuide : IImageTextGuide
         foreach (var t in _knownTexts.Values) t.Dispose();
         _knownTexts.Clear();
         _miniLM?.Dispose();
-        _encoder.Release();
+        _encoders.Release(_encoder);
     }
 }

@@ -1,7 +1,9 @@
 using Tvp.Evaluation;
 using Tvp.Experiments.Study;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Experiments.Demo;
+namespace Tvp.Demo;
 
 /// <summary>What <c>tvp demo</c> produced.</summary>
 /// <param name="RunDir">The run folder.</param>

@@ -1,8 +1,10 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// A cosine-prototype head: the pooled features are embedded (512 → 64, L2-normalised: the connector) and

@@ -1,7 +1,9 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// Trains the zoo: heads on cached encoder maps of clean canvases, the small CNN on the clean canvases themselves.

@@ -1,7 +1,9 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// The zoo's non-sharing model: <see cref="SmallCnn"/> trained from scratch. The prompted canvas is resized to

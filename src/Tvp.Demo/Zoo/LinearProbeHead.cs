@@ -1,8 +1,10 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// A linear probe on the pooled features, factorised as 512 → 64 (the connector: a learned linear projection,

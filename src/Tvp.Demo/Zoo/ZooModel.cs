@@ -1,23 +1,27 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
-/// A shared-encoder zoo model: the process-wide frozen ResNet-18 (<see cref="SharedEncoder"/>) plus its own
+/// A shared-encoder zoo model: the frozen ResNet-18 (<see cref="SharedEncoder"/>) plus its own
 /// trained head. ImageFeatures = the head's connector output; EncoderFeatures = the shared encoder's pooled
 /// output (what <c>--fca-features encoder</c> compares). The head is frozen too: only the prompt learns.
 /// </summary>
 internal sealed class ZooModel : ZooClassifier, IEncoderFeatures
 {
+    private readonly SharedEncoders _encoders;
     private readonly SharedEncoder _encoder;
     private readonly ZooHead _head;
 
-    /// <summary>Wraps a head around the pooled encoder of <paramref name="resolution"/> on <paramref name="device"/> (the model takes ownership of the head).</summary>
-    public ZooModel(string name, ZooHead head, int resolution, IReadOnlyList<string> labels, Device device)
+    /// <summary>Wraps a head around the encoder of <paramref name="resolution"/> on <paramref name="device"/> taken from <paramref name="encoders"/> (the model takes ownership of the head).</summary>
+    public ZooModel(string name, ZooHead head, int resolution, IReadOnlyList<string> labels, Device device, SharedEncoders encoders)
         : base(Describe(name, resolution), labels)
     {
-        _encoder = SharedEncoder.Acquire(resolution, device);
+        _encoders = encoders;
+        _encoder = encoders.Acquire(resolution, device);
         _head = head;
         _head.to(device);
         _head.eval();
@@ -54,6 +58,6 @@ internal sealed class ZooModel : ZooClassifier, IEncoderFeatures
     public override void Dispose()
     {
         _head.Dispose();
-        _encoder.Release();
+        _encoders.Release(_encoder);
     }
 }

@@ -5,11 +5,12 @@ using Tvp.Evaluation;
 using Tvp.Experiments.Study;
 using Tvp.IO;
 using Tvp.Models;
-using Tvp.Models.Guides;
+using Tvp.Demo.Guides;
 using Tvp.Prompts;
 using Tvp.Training;
+using Tvp.Experiments;
 
-namespace Tvp.Experiments.Demo;
+namespace Tvp.Demo;
 
 /// <summary>
 /// <c>tvp demo</c>: TVP end to end from registry data only. Builds (or loads) the shared-encoder zoo and the

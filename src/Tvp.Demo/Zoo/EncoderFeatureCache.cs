@@ -2,8 +2,10 @@ using System.Globalization;
 using Tvp.Evaluation;
 using Tvp.IO;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// The shared encoder's spatial maps of clean canvases, computed once (no grad) and cached as safetensors

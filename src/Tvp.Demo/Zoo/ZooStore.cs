@@ -3,13 +3,15 @@ using System.Text.Json;
 using TorchSharp;
 using Tvp.IO;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// Zoo model files: <c>zoo-&lt;kind&gt;.safetensors</c> holding the head's (or CNN's) state dict and metadata
 /// (<c>format</c> = tvp-zoo, kind, encoder resolution, canvas and image size, class names, held-out clean top-1).
-/// The shared encoder is not stored: it is the NuGet ResNet-18, loaded once per process.
+/// The shared encoder is not stored: it is the NuGet ResNet-18, shared through <see cref="SharedEncoders"/>.
 /// </summary>
 internal static class ZooStore
 {
@@ -46,9 +48,9 @@ internal static class ZooStore
     /// <summary>Metadata of a zoo file.</summary>
     public static IReadOnlyDictionary<string, string> Metadata(string path) => new SafeTensorFile(path).Metadata;
 
-    /// <summary>Loads a zoo model file onto <paramref name="device"/>, named <c>zoo-&lt;kind&gt;</c> unless <paramref name="name"/> is given.</summary>
+    /// <summary>Loads a zoo model file onto <paramref name="device"/> (a shared-encoder head takes its encoder from <paramref name="encoders"/>), named <c>zoo-&lt;kind&gt;</c> unless <paramref name="name"/> is given.</summary>
     /// <exception cref="InvalidDataException">Not a zoo file, unknown kind, or tensors that do not fit (names the file).</exception>
-    public static ZooClassifier Load(string path, Device device, string? name = null)
+    public static ZooClassifier Load(string path, Device device, SharedEncoders encoders, string? name = null)
     {
         var md = Metadata(path);
         if (!md.TryGetValue("format", out var f) || f != Format) throw new InvalidDataException($"{path}: not a tvp zoo model (metadata format is not '{Format}')");
@@ -72,6 +74,6 @@ internal static class ZooStore
         try { StateDictLoader.Load(head, checkpoint); }
         catch { head.Dispose(); throw; }
         int resolution = int.Parse(Get("resolution"), CultureInfo.InvariantCulture);
-        return new ZooModel(name, head, resolution, classes, device);
+        return new ZooModel(name, head, resolution, classes, device, encoders);
     }
 }

@@ -1,6 +1,8 @@
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// What every zoo model shares: labels (the task's own classes), logits and connector features from one

@@ -1,8 +1,10 @@
 using Microsoft.ML.Tokenizers;
 using Tvp.Models.Onnx;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Guides;
+namespace Tvp.Demo.Guides;
 
 /// <summary>
 /// MiniLM sentence embeddings (384-d, unit length) of texts: WordPiece tokenisation with MiniLM's own

@@ -1,7 +1,9 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// A head on top of the shared encoder's spatial map: logits over the task's classes and its connector output

@@ -3,12 +3,13 @@ using System.Globalization;
 using Tvp.Data;
 using Tvp.Evaluation;
 using Tvp.Models;
-using Tvp.Models.Guides;
-using Tvp.Models.Zoo;
+using Tvp.Demo.Guides;
+using Tvp.Demo.Zoo;
 using Tvp.Prompts;
 using static TorchSharp.torch;
+using Tvp.Experiments;
 
-namespace Tvp.Experiments.Demo;
+namespace Tvp.Demo;
 
 /// <summary>The loaded zoo: models in zoo order (four shared-encoder heads, then the CNN), the guide, and how it was obtained.</summary>
 /// <param name="Models">zoo-linear, zoo-mlp, zoo-attention, zoo-prototype, zoo-cnn.</param>
@@ -38,8 +39,9 @@ internal static class DemoZoo
     public static IReadOnlyList<string> Kinds { get; } = ZooHead.Kinds.Append("cnn").ToArray();
 
     public static DemoZooResult Prepare(ZooConfig config, IImageDataset train, int[] trainIdx, Device device, bool fresh,
-        IExperimentProgress progress, CancellationToken cancel, string? cacheRoot = null)
+        IExperimentProgress progress, CancellationToken cancel, string? cacheRoot = null, SharedEncoders? encoders = null)
     {
+        encoders ??= new SharedEncoders();
         config.Validate();
         var clock = Stopwatch.StartNew();
         var folder = config.Folder(cacheRoot);
@@ -56,7 +58,7 @@ internal static class DemoZoo
         {
             var task = new ClassificationTask(train, "fashion-mnist");
             var batches = new CanvasBatches(task, new CanvasPipeline(config.CanvasSize, config.ImageSize));
-            var encoder = SharedEncoder.Acquire(config.Resolution, device);
+            var encoder = encoders.Acquire(config.Resolution, device);
             Tensor? spatial = null, labels = null;
             try
             {
@@ -100,7 +102,7 @@ internal static class DemoZoo
             {
                 spatial?.Dispose();
                 labels?.Dispose();
-                encoder.Release();
+                encoders.Release(encoder);
             }
         }
         else progress.OnMessage($"zoo and guide from cache: {folder}");
@@ -108,8 +110,8 @@ internal static class DemoZoo
         OfflineGuide? guide = null;
         try
         {
-            foreach (var kind in Kinds) models.Add(ZooStore.Load(ZooStore.PathOf(folder, kind), device));
-            guide = OfflineGuide.Load(guidePath, device);
+            foreach (var kind in Kinds) models.Add(ZooStore.Load(ZooStore.PathOf(folder, kind), device, encoders));
+            guide = OfflineGuide.Load(guidePath, device, encoders);
         }
         catch
         {

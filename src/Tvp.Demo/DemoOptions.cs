@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Tvp.Models.Zoo;
+using Tvp.Demo.Zoo;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Experiments.Demo;
+namespace Tvp.Demo;
 
 /// <summary>
 /// Everything <c>tvp demo</c> does, with the defaults chosen to fit 10 minutes on a 2-core CPU (first run, zoo

@@ -1,9 +1,11 @@
 using TorchSharp;
 using System.Globalization;
-using Tvp.Models.Zoo;
+using Tvp.Demo.Zoo;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Guides;
+namespace Tvp.Demo.Guides;
 
 /// <summary>
 /// Trains the <see cref="OfflineGuide"/>'s two projections on cached encoder features of clean training images

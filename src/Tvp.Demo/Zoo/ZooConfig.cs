@@ -1,6 +1,8 @@
 using System.Globalization;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// How a zoo is built: canvas and inner image size (the demo's image pipeline), the shared encoder's input

@@ -1,8 +1,10 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// The zoo's model that shares nothing: a small CNN trained from scratch on raw pixels (32×32 input):

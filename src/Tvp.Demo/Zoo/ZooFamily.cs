@@ -1,14 +1,16 @@
 using static TorchSharp.torch;
+using Tvp.Models;
+using Tvp.Experiments;
 
-namespace Tvp.Models.Zoo;
+namespace Tvp.Demo.Zoo;
 
 /// <summary>
 /// The demo zoo as a model family: a zoo file (<c>zoo-&lt;kind&gt;.safetensors</c>, made by <c>tvp demo</c>) loads
 /// by path, and the default zoo in the user cache is discovered under the short names <c>zoo-linear</c>,
 /// <c>zoo-mlp</c>, <c>zoo-attention</c>, <c>zoo-prototype</c> and <c>zoo-cnn</c> (so <c>tvp transfer --source
-/// zoo-linear --targets zoo-mlp ...</c> reuses them). All shared-encoder models of a process share one encoder.
+/// zoo-linear --targets zoo-mlp ...</c> reuses them). The shared-encoder models loaded through one family share the encoders given to it.
 /// </summary>
-internal sealed class ZooFamily : IModelFamily
+internal sealed class ZooFamily(SharedEncoders encoders) : IModelFamily
 {
     /// <inheritdoc />
     public string Name => "zoo";
@@ -17,7 +19,7 @@ internal sealed class ZooFamily : IModelFamily
     public bool CanLoad(string path) => ZooStore.IsZooFile(path);
 
     /// <inheritdoc />
-    public IPromptableModel Load(string path, Device device) => ZooStore.Load(path, device);
+    public IPromptableModel Load(string path, Device device) => ZooStore.Load(path, device, encoders);
 
     /// <inheritdoc />
     public IEnumerable<RegistryEntry> Discover(string folder)
