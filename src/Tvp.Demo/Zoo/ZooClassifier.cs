@@ -1,6 +1,7 @@
 using static TorchSharp.torch;
 using Tvp.Models;
 using Tvp.Experiments;
+using Tvp.Data;
 
 namespace Tvp.Demo.Zoo;
 

@@ -1,3 +1,4 @@
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Models;

@@ -102,7 +102,7 @@ public static class PromptFile
     /// <summary>Refuses NaN/Inf and absurd magnitudes: such a prompt would silently evaluate to chance.</summary>
     private static void RequirePlausible(string path, Tensor delta)
     {
-        Training.NumericGuard.RequireFinite(delta, $"{path}: 'prompt'");
+        NumericGuard.RequireFinite(delta, $"{path}: 'prompt'");
         using var _ = no_grad();
         float max = delta.numel() == 0 ? 0 : delta.abs().max().item<float>();
         if (max > MaxAbsValue)

@@ -5,6 +5,7 @@ using Tvp.Evaluation;
 using Tvp.IO;
 using Tvp.Models;
 using Tvp.Prompts;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Training;

@@ -83,7 +83,7 @@ public sealed record TvpOptions
     /// <summary>JSONL image paths may point outside the JSONL file's folder (<c>--allow-outside-paths</c>).</summary>
     public bool AllowOutsidePaths { get; init; }
     /// <summary>Class names question for classification ("This is a photo of a").</summary>
-    public string Question { get; init; } = Models.TaskBatch.PhotoQuestion;
+    public string Question { get; init; } = Tvp.Data.TaskBatch.PhotoQuestion;
 
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -2,6 +2,7 @@ using Tvp.IO;
 using Tvp.Models;
 using Tvp.Models.Blip2;
 using Tvp.Models.Multimodal;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Tests.Blip2;

@@ -1,5 +1,6 @@
 using Tvp.Models;
 using Tvp.Models.Classifiers;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Tests.Classifiers;

@@ -1,5 +1,6 @@
 using Tvp.Models;
 using Tvp.Models.Clip;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Tests.Clip;

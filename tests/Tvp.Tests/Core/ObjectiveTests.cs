@@ -1,4 +1,5 @@
 using Tvp.Training;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Tests.Core;

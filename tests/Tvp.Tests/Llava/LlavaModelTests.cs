@@ -1,5 +1,6 @@
 using Tvp.Models;
 using Tvp.Models.Llava;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Tests.Llava;

@@ -4,6 +4,7 @@ using Tvp.Models.Blip2;
 using Tvp.Models.Llama;
 using Tvp.Models.MiniGpt4;
 using Tvp.Models.Multimodal;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Tests.Multimodal;

@@ -1,5 +1,6 @@
 using Tvp.Models;
 using Tvp.Models.Onnx;
+using Tvp.Data;
 using static Tvp.Tests.Onnx.OnnxModelBuilder;
 using static TorchSharp.torch;
 

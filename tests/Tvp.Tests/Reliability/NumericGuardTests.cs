@@ -4,6 +4,8 @@ using Tvp.Models;
 using Tvp.Prompts;
 using Tvp.Tests.Core;
 using Tvp.Training;
+using Tvp.Data;
+using Tvp.IO;
 using static TorchSharp.torch;
 
 namespace Tvp.Tests.Reliability;

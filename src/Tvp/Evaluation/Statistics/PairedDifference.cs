@@ -1,3 +1,5 @@
+using Tvp.Data;
+
 namespace Tvp.Evaluation.Statistics;
 
 /// <summary>The difference a − b of two prompt methods' top-1 on the same model, seeds and test images.</summary>

@@ -1,3 +1,5 @@
+using Tvp.Data;
+
 namespace Tvp.Experiments.Study;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Tvp.IO;
 using TorchSharp;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Classifiers;

@@ -1,4 +1,5 @@
 using Tvp.IO.Tokenizers;
+using Tvp.Data;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Multimodal;

@@ -1,4 +1,4 @@
-namespace Tvp.Training;
+namespace Tvp.Data;
 
 /// <summary>
 /// Deterministic seed mixing (SplitMix64). <see cref="HashCode"/> is randomised per process, so it must never

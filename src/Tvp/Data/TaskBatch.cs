@@ -1,4 +1,4 @@
-namespace Tvp.Models;
+namespace Tvp.Data;
 
 /// <summary>
 /// The text side of a batch: per image, the question (prompt text), the candidate answers and the index
