@@ -29,12 +29,12 @@ internal static class GenerateCommand
             using var m = ScoreCommand.LoadMultimodal(r.GetValue(model)!);
             using var scope = NewDisposeScope();
             var pv = ScoreCommand.PixelValues(m, r.GetValue(image), r.GetValue(pixels));
-            var ids = r.GetValue(inputIds) is string s ? ScoreCommand.ParseIds(s, "--input-ids", m.LanguageModel.VocabSize, m.ImageMarker)
-                : r.GetValue(prompt) is string q ? m.PromptEncoder.EncodePrompt(q)
+            var ids = r.GetValue(inputIds) is string s ? ScoreCommand.ParseIds(s, "--input-ids", m.VocabularySize, m.ImageMarker)
+                : r.GetValue(prompt) is string q ? m.EncodePrompt(q)
                 : throw new ArgumentException("give --prompt TEXT or --input-ids");
             var output = m.GenerateIds(pv, new[] { ids }, r.GetValue(maxNew), ScoreCommand.Instructions(m, r.GetValue(qformerIds), r.GetValue(prompt)))[0];
             string? text = null;
-            try { text = m.PromptEncoder.Decode(output); } catch (InvalidOperationException) { /* no tokenizer: ids only */ }
+            try { text = m.Decode(output); } catch (InvalidOperationException) { /* no tokenizer: ids only */ }
             if (r.GetValue(json)) CliContext.Out.WriteLine(JsonSerializer.Serialize(new { text, ids = output }));
             else CliContext.Out.WriteLine(text ?? string.Join(",", output));
             return 0;

@@ -36,7 +36,7 @@ internal static class ScoreCommand
         {
             using var loading = loadingFlags.Use(r);
             var dir = r.GetValue(model)!;
-            var (labels, sums, means) = LlamaForCausalLM.IsLlamaFolder(dir)
+            var (labels, sums, means) = LlamaTextScorer.IsCheckpoint(dir)
                 ? ScoreText(dir, r.GetValue(inputIds), r.GetValue(candidateIds))
                 : ScoreImage(dir, r.GetValue(image), r.GetValue(pixels), r.GetValue(prompt), r.GetValue(candidates), r.GetValue(inputIds), r.GetValue(qformerIds), r.GetValue(candidateIds));
             if (r.GetValue(json))
@@ -81,12 +81,10 @@ internal static class ScoreCommand
     {
         if (inputIds is null || candidateIds is null)
             throw new ArgumentException($"{dir} is a text-only llama checkpoint: give --input-ids and --candidate-ids");
-        using var lm = LlamaForCausalLM.Load(dir);
-        using var scope = NewDisposeScope();
-        var prefix = ParseIds(inputIds, "--input-ids", lm.Config.VocabSize);
-        var cands = ParseCandidateIds(candidateIds, lm.Config.VocabSize);
-        var embeds = lm.Decoder.Embed(tensor(prefix.Select(v => (long)v).ToArray()).unsqueeze(0));
-        var r = ContinuationScorer.Score(lm, embeds, null, new[] { cands });
+        using var lm = LlamaTextScorer.Load(dir);
+        var prefix = ParseIds(inputIds, "--input-ids", lm.VocabularySize);
+        var cands = ParseCandidateIds(candidateIds, lm.VocabularySize);
+        var r = lm.Score(prefix, cands);
         return (cands.Select(c => new Label(null, c)).ToArray(), Row(r.Sum), Row(r.Mean));
     }
 
@@ -118,9 +116,9 @@ internal static class ScoreCommand
         using var m = LoadMultimodal(dir);
         using var scope = NewDisposeScope();
         var pv = PixelValues(m, image, pixels);
-        int vocab = m.LanguageModel.VocabSize;
+        int vocab = m.VocabularySize;
         var promptIds = inputIds is not null ? ParseIds(inputIds, "--input-ids", vocab, m.ImageMarker)
-            : prompt is not null ? m.PromptEncoder.EncodePrompt(prompt)
+            : prompt is not null ? m.EncodePrompt(prompt)
             : throw new ArgumentException("give --prompt TEXT or --input-ids");
         Label[] labels;
         int[][] cands;
@@ -133,7 +131,7 @@ internal static class ScoreCommand
         {
             if (prompt is null) throw new ArgumentException("text --candidates need --prompt (or give --candidate-ids)");
             var texts = candidates.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            cands = texts.Select(t => m.PromptEncoder.EncodeAnswer(prompt, t, m.Template.ScoreEndMarker)).ToArray();
+            cands = texts.Select(t => m.EncodeAnswer(prompt, t)).ToArray();
             labels = texts.Select(t => new Label(t, null)).ToArray();
         }
         else throw new ArgumentException("give --candidates a,b,c or --candidate-ids \"1,2;3\"");
@@ -155,7 +153,7 @@ internal static class ScoreCommand
             if (pv.dim() != 4 || pv.shape[1] != 3) throw new InvalidDataException($"{pixels}: pixel_values must be [B,3,H,W], got [{string.Join(",", pv.shape)}]");
             return pv.narrow(0, 0, 1);
         }
-        return m.Preprocessor.Preprocess(ImageDecoder.Load(image!));
+        return m.PreprocessImage(ImageDecoder.Load(image!));
     }
 
     private static double[] Row(double[,] a) => Enumerable.Range(0, a.GetLength(1)).Select(j => a[0, j]).ToArray();

@@ -45,9 +45,9 @@ internal sealed class Blip2Model : MultimodalModel
 
     internal override ILanguageModel LanguageModel => Net.LanguageModel;
 
-    internal override bool NeedsInstruction => Net.Config.QFormerTextInput;
+    public override bool NeedsInstruction => Net.Config.QFormerTextInput;
 
-    internal override int[]? InstructionIds(string question)
+    public override int[]? InstructionIds(string question)
     {
         if (!Net.Config.QFormerTextInput) return null;
         var tok = _qformerTokenizer ?? throw new InvalidOperationException($"{Folder}: instructblip needs qformer_tokenizer/ (or --qformer-input-ids)");
@@ -87,7 +87,7 @@ internal sealed class Blip2Model : MultimodalModel
 
     internal override MergedInputs Merge(IReadOnlyList<int[]> prompts, Tensor visual, bool leftPad) => Net.Merge(prompts, visual, leftPad);
 
-    protected override void DisposeNetwork()
+    private protected override void DisposeNetwork()
     {
         Net.Dispose();
         _qformerTokenizer?.Dispose();

@@ -39,5 +39,5 @@ internal sealed class LlavaModel : MultimodalModel
 
     internal override MergedInputs Merge(IReadOnlyList<int[]> prompts, Tensor visual, bool leftPad) => Net.Merge(prompts, visual, leftPad);
 
-    protected override void DisposeNetwork() => Net.Dispose();
+    private protected override void DisposeNetwork() => Net.Dispose();
 }

@@ -35,5 +35,5 @@ internal sealed class MiniGpt4Model : MultimodalModel
 
     internal override MergedInputs Merge(IReadOnlyList<int[]> prompts, Tensor visual, bool leftPad) => Net.Merge(prompts, visual, leftPad);
 
-    protected override void DisposeNetwork() => Net.Dispose();
+    private protected override void DisposeNetwork() => Net.Dispose();
 }

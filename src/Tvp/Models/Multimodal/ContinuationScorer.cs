@@ -5,7 +5,7 @@ namespace Tvp.Models.Multimodal;
 /// <summary>Per-candidate log-likelihoods: sums, token counts and means ([B, Cmax]; -inf mean where a row has no such candidate).</summary>
 /// <param name="Sum">Sum of the candidate tokens' log-probabilities [B, Cmax] (float64).</param>
 /// <param name="Mean">Sum / length [B, Cmax] (float64), -inf for missing candidates.</param>
-internal sealed record CandidateLogLikelihoods(double[,] Sum, double[,] Mean);
+public sealed record CandidateLogLikelihoods(double[,] Sum, double[,] Mean);
 
 /// <summary>
 /// Scores candidate continuations of a prompt: the sum and the mean (length-normalised) log-probability of

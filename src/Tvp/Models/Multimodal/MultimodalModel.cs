@@ -14,20 +14,27 @@ namespace Tvp.Models.Multimodal;
 /// encoder–decoder: one encoder pass, one batched decoder pass). Weights are frozen; gradients reach only the pixels.
 /// A family supplies the image encoding, how visual tokens join the prompt, and its language model.
 /// </summary>
-internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
+public abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
 {
     private readonly ITextTokenizer? _tokenizer;
     private readonly PromptEncoder? _prompts;
 
+    /// <inheritdoc />
     public ModelInfo Info { get; }
+
+    /// <inheritdoc />
     public Device Device { get; }
-    public PromptTemplate Template { get; }
+
+    /// <summary>The family's prompt template (chat format, classification question, answer end marker).</summary>
+    internal PromptTemplate Template { get; }
+
+    /// <summary>The checkpoint folder.</summary>
     public string Folder { get; }
 
     /// <summary>The checkpoint's preprocessing of plain images.</summary>
-    public ImagePreprocessor Preprocessor { get; }
+    internal ImagePreprocessor Preprocessor { get; }
 
-    protected MultimodalModel(string folder, ITextTokenizer? tokenizer, PromptTemplate template, ImagePreprocessor preprocessor,
+    private protected MultimodalModel(string folder, ITextTokenizer? tokenizer, PromptTemplate template, ImagePreprocessor preprocessor,
         string family, Device device, int imageMarker)
     {
         Folder = folder; _tokenizer = tokenizer; Template = template; Preprocessor = preprocessor; Device = device; ImageMarker = imageMarker;
@@ -37,7 +44,10 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     }
 
     /// <summary>The id that marks the image's place in prompt ids (expanded into the visual tokens).</summary>
-    internal int ImageMarker { get; }
+    public int ImageMarker { get; }
+
+    /// <summary>Token ids must lie in 0..VocabularySize−1 (or be <see cref="ImageMarker"/> in a prompt).</summary>
+    public int VocabularySize => LanguageModel.VocabSize;
 
     /// <summary>The language model.</summary>
     internal abstract ILanguageModel LanguageModel { get; }
@@ -49,17 +59,74 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     internal abstract MergedInputs Merge(IReadOnlyList<int[]> prompts, Tensor visual, bool leftPad);
 
     /// <summary>True when the image encoding reads an instruction (InstructBLIP's Q-Former).</summary>
-    internal virtual bool NeedsInstruction => false;
+    public virtual bool NeedsInstruction => false;
 
     /// <summary>The Q-Former instruction ids of a question (InstructBLIP), or null when the model has none.</summary>
-    internal virtual int[]? InstructionIds(string question) => null;
+    public virtual int[]? InstructionIds(string question) => null;
+
+    /// <summary>Prompt ids of <paramref name="question"/> in the family's template, with the image marker where the image goes.</summary>
+    /// <exception cref="InvalidOperationException">The checkpoint has no tokenizer.</exception>
+    public int[] EncodePrompt(string question) => PromptEncoder.EncodePrompt(question);
+
+    /// <summary>Token ids of <paramref name="answer"/> as a continuation of <paramref name="question"/>'s prompt (with the template's end marker when it scores one).</summary>
+    /// <exception cref="InvalidOperationException">The checkpoint has no tokenizer.</exception>
+    public int[] EncodeAnswer(string question, string answer) => PromptEncoder.EncodeAnswer(question, answer, Template.ScoreEndMarker);
+
+    /// <summary>Text of generated token ids.</summary>
+    /// <exception cref="InvalidOperationException">The checkpoint has no tokenizer.</exception>
+    public string Decode(IEnumerable<int> ids) => PromptEncoder.Decode(ids);
 
     /// <summary>The prompt encoder (needs a tokenizer).</summary>
     internal PromptEncoder PromptEncoder => _prompts ?? throw new InvalidOperationException(
         $"{Folder}: the checkpoint has no tokenizer (tokenizer.json or tokenizer.model); give token ids instead");
 
-    /// <summary>The model's normalised input for a prompted canvas.</summary>
+    /// <summary>The model's normalised input [B,3,S,S] for prompted canvases [B,3,H,W] in [0,1] (resized whole).</summary>
     public Tensor PixelValues(Tensor pixels) => ModelInput.Prepare(pixels, Info);
+
+    /// <summary>The model's normalised input [1,3,S,S] for a plain photo [3,H,W] in [0,1], through the checkpoint's own preprocessing (<c>preprocessor_config.json</c>).</summary>
+    public Tensor PreprocessImage(Tensor image) => Preprocessor.Preprocess(image);
+
+    /// <summary>True when the checkpoint has a tokenizer, so that questions and answers can be given as text.</summary>
+    public bool HasTokenizer => _prompts is not null;
+
+    /// <summary>
+    /// Greedy answers to <paramref name="questions"/> (one per row of <paramref name="pixelValues"/>, normalised
+    /// model input), each at most <paramref name="maxNewTokens"/> tokens, stopping at the end-of-sequence token.
+    /// Each answer comes as the text each token adds, with the prompt's token count.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The checkpoint has no tokenizer.</exception>
+    public IReadOnlyList<MultimodalAnswer> GenerateAnswers(Tensor pixelValues, IReadOnlyList<string> questions, int maxNewTokens)
+    {
+        var prompts = questions.Select(PromptEncoder.EncodePrompt).ToArray();
+        var ids = GenerateIds(pixelValues, prompts, maxNewTokens, InstructionsOrThrow(questions));
+        return ids.Select((row, i) => new MultimodalAnswer(Pieces(row), prompts[i].Length, row.Length < maxNewTokens)).ToArray();
+    }
+
+    /// <summary>Log-likelihood of each candidate answer to <paramref name="question"/> for one image (normalised model input [1,3,S,S]).</summary>
+    /// <exception cref="InvalidOperationException">The checkpoint has no tokenizer.</exception>
+    public CandidateLogLikelihoods ScoreAnswers(Tensor pixelValues, string question, IReadOnlyList<string> candidates)
+    {
+        var prompt = PromptEncoder.EncodePrompt(question);
+        var cands = candidates.Select(c => PromptEncoder.EncodeAnswer(question, c, Template.ScoreEndMarker)).ToArray();
+        return ScoreIds(pixelValues, new[] { prompt }, new[] { cands }, InstructionsOrThrow(new[] { question }));
+    }
+
+    private IReadOnlyList<int[]>? InstructionsOrThrow(IEnumerable<string> questions) => !NeedsInstruction ? null
+        : questions.Select(q => InstructionIds(q) ?? throw new InvalidOperationException($"{Info.Name}: no Q-Former tokenizer for the instruction")).ToArray();
+
+    /// <summary>The text each token adds: decode growing prefixes and keep the difference (tokenizers merge across tokens).</summary>
+    private List<string> Pieces(int[] ids)
+    {
+        var pieces = new List<string>(ids.Length);
+        string previous = "";
+        for (int k = 1; k <= ids.Length; k++)
+        {
+            var text = PromptEncoder.Decode(ids.Take(k));
+            pieces.Add(text.StartsWith(previous, StringComparison.Ordinal) ? text[previous.Length..] : text);
+            previous = text;
+        }
+        return pieces;
+    }
 
     private IReadOnlyList<int[]>? Instructions(IEnumerable<string> questions)
     {
@@ -70,18 +137,21 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     /// <summary>Instructions for feature-only calls (no question known): the template's classification question.</summary>
     private IReadOnlyList<int[]>? DefaultInstructions(long rows) => Instructions(Enumerable.Repeat(Template.ClassificationQuestion, (int)rows));
 
+    /// <inheritdoc />
     public Tensor ImageFeatures(Tensor pixels)
     {
         using var scope = NewDisposeScope();
         return EncodeImages(PixelValues(pixels), DefaultInstructions(pixels.shape[0])).Visual.to(ScalarType.Float32).MoveToOuterDisposeScope(); // FCA in float32
     }
 
+    /// <inheritdoc />
     public Tensor EncoderFeatures(Tensor pixels)
     {
         using var scope = NewDisposeScope();
         return EncodeImages(PixelValues(pixels), DefaultInstructions(pixels.shape[0])).Encoder.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc />
     public Tensor TaskLoss(Tensor pixels, TaskBatch batch)
     {
         var (loss, features) = LossAndFeatures(pixels, batch, encoder: false);
@@ -89,8 +159,10 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
         return loss;
     }
 
+    /// <inheritdoc />
     public (Tensor Loss, Tensor Features) TaskLossWithFeatures(Tensor pixels, TaskBatch batch) => LossAndFeatures(pixels, batch, encoder: false);
 
+    /// <inheritdoc />
     public (Tensor Loss, Tensor Features) TaskLossWithEncoderFeatures(Tensor pixels, TaskBatch batch) => LossAndFeatures(pixels, batch, encoder: true);
 
     private (Tensor Loss, Tensor Features) LossAndFeatures(Tensor pixels, TaskBatch batch, bool encoder)
@@ -122,6 +194,7 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
         }
     }
 
+    /// <inheritdoc />
     public Tensor Score(Tensor pixels, TaskBatch batch)
     {
         var prompts = batch.Questions.Select(PromptEncoder.EncodePrompt).ToArray();
@@ -137,7 +210,7 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     }
 
     /// <summary>Candidate log-likelihoods from token ids (prompts with the image marker; candidates per row; optional Q-Former instructions). Pixel values normalised.</summary>
-    internal CandidateLogLikelihoods ScoreIds(Tensor pixelValues, IReadOnlyList<int[]> prompts, IReadOnlyList<IReadOnlyList<int[]>> candidates,
+    public CandidateLogLikelihoods ScoreIds(Tensor pixelValues, IReadOnlyList<int[]> prompts, IReadOnlyList<IReadOnlyList<int[]>> candidates,
         IReadOnlyList<int[]>? instructions = null)
     {
         using var noGrad = no_grad();
@@ -156,7 +229,7 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     }
 
     /// <summary>Greedy answers for prompt ids (one image per row), at most <paramref name="maxNewTokens"/> tokens, stopping at EOS.</summary>
-    internal int[][] GenerateIds(Tensor pixelValues, IReadOnlyList<int[]> prompts, int maxNewTokens, IReadOnlyList<int[]>? instructions = null)
+    public int[][] GenerateIds(Tensor pixelValues, IReadOnlyList<int[]> prompts, int maxNewTokens, IReadOnlyList<int[]>? instructions = null)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -183,8 +256,9 @@ internal abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     }
 
     /// <summary>Disposes the network.</summary>
-    protected abstract void DisposeNetwork();
+    private protected abstract void DisposeNetwork();
 
+    /// <summary>Frees the network and the tokenizer.</summary>
     public void Dispose()
     {
         DisposeNetwork();
