@@ -31,12 +31,9 @@ public sealed class MultimodalChatBackend : IChatBackend
     public static MultimodalChatBackend Load(string folder, string? modelId = null)
     {
         var (path, family) = ModelRegistry.Resolve(folder);
-        var loaded = family.Load(path, CPU);
-        if (loaded is not MultimodalModel model)
-        {
-            loaded.Dispose();
+        if (family is not IMultimodalFamily)
             throw new ArgumentException($"--model {folder}: a {family.Name} model; tvp serve runs multimodal chat checkpoints (LLaVA, BLIP-2, InstructBLIP, MiniGPT-4)");
-        }
+        var model = (MultimodalModel)family.Load(path, CPU);
         if (!model.HasTokenizer)
         {
             model.Dispose();

@@ -126,3 +126,8 @@ public static class ModelRegistry
         return fam.Load(path, device);
     }
 }
+
+/// <summary>A family whose models are multimodal LLMs (<see cref="Multimodal.MultimodalModel"/>: chat, scoring and generation from text).</summary>
+public interface IMultimodalFamily : IModelFamily
+{
+}

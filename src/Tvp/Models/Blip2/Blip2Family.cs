@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Tvp.Models.Blip2;
 
 /// <summary>BLIP-2 and InstructBLIP checkpoints (HF folders: config.json with model_type blip-2 or instructblip).</summary>
-internal sealed class Blip2Family : IModelFamily
+internal sealed class Blip2Family : IMultimodalFamily
 {
     public string Name => "blip-2";
 

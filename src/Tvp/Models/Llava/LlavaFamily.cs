@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Tvp.Models.Llava;
 
 /// <summary>LLaVA checkpoints (HF <c>LlavaForConditionalGeneration</c> folders: config.json with model_type llava).</summary>
-internal sealed class LlavaFamily : IModelFamily
+internal sealed class LlavaFamily : IMultimodalFamily
 {
     public string Name => "llava";
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Tvp.Models.MiniGpt4;
 
 /// <summary>MiniGPT-4 folders in the <see cref="MiniGpt4Layout"/> (config.json with model_type minigpt4).</summary>
-internal sealed class MiniGpt4Family : IModelFamily
+internal sealed class MiniGpt4Family : IMultimodalFamily
 {
     public string Name => "minigpt4";
 
