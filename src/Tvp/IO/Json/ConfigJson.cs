@@ -18,18 +18,21 @@ internal static class ConfigJson
         Converters = { new StrictInt32Converter(), new StrictDoubleConverter() },
     };
 
-    /// <summary>Parses a config file (regular file, bounded size); malformed JSON names the file.</summary>
+    /// <summary>Parses a config file (regular file, bounded size); malformed JSON names the file (and <paramref name="what"/> the file is, if given).</summary>
     /// <exception cref="InvalidDataException">The file is not valid JSON.</exception>
-    public static JsonDocument ParseFile(string path)
+    public static JsonDocument ParseFile(string path, string? what = null)
     {
         try { return JsonDocument.Parse(InputFile.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(what is null ? $"{path}: invalid JSON ({e.Message})" : $"{path}: malformed JSON in {what} ({e.Message})", e);
+        }
     }
 
-    /// <summary>Reads <paramref name="path"/> as a <typeparamref name="T"/> record.</summary>
-    public static T ReadFile<T>(string path) where T : class
+    /// <summary>Reads <paramref name="path"/> as a <typeparamref name="T"/> record (<paramref name="what"/>: what the file is, for the malformed-JSON error).</summary>
+    public static T ReadFile<T>(string path, string? what = null) where T : class
     {
-        using var doc = ParseFile(path);
+        using var doc = ParseFile(path, what);
         return Bind<T>(doc.RootElement, path);
     }
 
@@ -43,6 +46,15 @@ internal static class ConfigJson
         if (element.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{source}: expected a JSON object, got {element.ValueKind.ToString().ToLowerInvariant()}");
         try { return element.Deserialize<T>(Options) ?? throw new InvalidDataException($"{source}: expected a JSON object"); }
+        catch (JsonException e) { throw FieldError(e, source); }
+    }
+
+    /// <summary>Binds a JSON array to <typeparamref name="T"/> items; errors as <see cref="Bind{T}"/>.</summary>
+    public static T[] BindArray<T>(JsonElement element, string source)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{source}: expected a JSON array, got {element.ValueKind.ToString().ToLowerInvariant()}");
+        try { return element.Deserialize<T[]>(Options) ?? []; }
         catch (JsonException e) { throw FieldError(e, source); }
     }
 
