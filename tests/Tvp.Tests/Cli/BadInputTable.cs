@@ -177,6 +177,8 @@ public class BadInputTable
         new("CLIP hidden 2.5", d => EncodeClip(d, "vision_config", "hidden_size", 2.5), 2, "'hidden_size' should be a 32-bit integer", true),
         // token ids
         new("score token id out of range", d => new[] { "score", "--model", SharedData.Path("fixtures", "tiny-llama"), "--input-ids", "1,5,999999", "--candidate-ids", "3" }, 2, "token id 999999 is outside the model's vocabulary", true),
+        new("score question under --prompt", d => new[] { "score", "--model", SharedData.Path("fixtures", "tiny-llama"), "--prompt", "What is in the image?", "--input-ids", "1,5", "--candidate-ids", "3" }, 2, "--prompt expects a prompt file (prompt.safetensors), not text; the question text is --question", true),
+        new("generate question under --prompt", d => new[] { "generate", "--model", SharedData.Path("fixtures", "tiny-llava"), "--prompt", "What is in the image?" }, 2, "the question text is --question", true),
         new("score negative token id", d => new[] { "score", "--model", SharedData.Path("fixtures", "tiny-llama"), "--input-ids", "1,5", "--candidate-ids", "-3" }, 2, "token id -3 is outside", true),
     };
 
