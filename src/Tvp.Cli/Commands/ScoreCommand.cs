@@ -32,9 +32,12 @@ internal static class ScoreCommand
         foreach (var o in new Option[] { model, image, pixels, prompt, candidates, inputIds, qformerIds, candidateIds, json }) cmd.Options.Add(o);
         var loadingFlags = new ModelLoadFlags();
         loadingFlags.AddTo(cmd);
+        var imageFlags = new ImageReadFlags();
+        imageFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = loadingFlags.Use(r);
+            using var imageReading = imageFlags.Use(r);
             var dir = r.GetValue(model)!;
             var (labels, sums, means) = LlamaForCausalLM.IsLlamaFolder(dir)
                 ? ScoreText(dir, r.GetValue(inputIds), r.GetValue(candidateIds))
