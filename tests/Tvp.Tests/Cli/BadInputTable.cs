@@ -270,6 +270,31 @@ public class BadInputTable
         Assert.True(r.Stderr.Contains(row.Fragment, StringComparison.Ordinal), $"{row.Name}: stderr lacks \"{row.Fragment}\": {r.Stderr}");
         Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Record(row, r.ExitCode, r.Stderr);
+    }
+
+    private static readonly object TableLock = new();
+
+    /// <summary>With TVP_BAD_INPUT_TABLE=FILE, appends the row as markdown (input | exit | message, temp paths shortened) for the closing note.</summary>
+    private static void Record(Row row, int exit, string stderr)
+    {
+        if (Environment.GetEnvironmentVariable("TVP_BAD_INPUT_TABLE") is not { Length: > 0 } file) return;
+        var line = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single(l => l.StartsWith("error:", StringComparison.Ordinal)).Trim();
+        line = System.Text.RegularExpressions.Regex.Replace(line, @"/tmp/tvp-test-[0-9a-f]+/", "$TMP/").Replace(SharedData.Root, "$SHARED").Replace("|", "\\|");
+        lock (TableLock) File.AppendAllText(file, $"| {row.Name} | {exit} | `{line}` |\n");
+    }
+
+    [Fact]
+    public void AllowTruncatedImagesDecodesWithAWarning()
+    {
+        using var dir = new TempDir();
+        var image = Truncated(dir.Path, "t.jpg", Jpeg(64, 64), 0.6); // a JPEG cut mid-scan still decodes (the rest filled in)
+        var refused = InProcessCli.Run(Apply(dir.Path, image));
+        Assert.Equal(2, refused.ExitCode);
+        var r = InProcessCli.Run(Apply(dir.Path, image).Concat(new[] { "--allow-truncated-images" }).ToArray());
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("truncated", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "o", "t.png")));
     }
 
     [SharedFact]
