@@ -279,7 +279,10 @@ public class BadInputTable
     private static void Record(Row row, int exit, string stderr)
     {
         if (Environment.GetEnvironmentVariable("TVP_BAD_INPUT_TABLE") is not { Length: > 0 } file) return;
-        var line = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single(l => l.StartsWith("error:", StringComparison.Ordinal)).Trim();
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int at = Array.FindIndex(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        // A message may list its problems on indented lines after the error line (checkpoint mismatches): keep two.
+        var line = string.Join(" ", lines.Skip(at).Take(3).TakeWhile((l, i) => i == 0 || l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim()));
         line = System.Text.RegularExpressions.Regex.Replace(line, @"/tmp/tvp-test-[0-9a-f]+/", "$TMP/").Replace(SharedData.Root, "$SHARED").Replace("|", "\\|");
         lock (TableLock) File.AppendAllText(file, $"| {row.Name} | {exit} | `{line}` |\n");
     }
