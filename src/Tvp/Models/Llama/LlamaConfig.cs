@@ -37,8 +37,8 @@ public sealed record LlamaConfig(
         int hidden = Req("hidden_size", 4096);
         int heads = Req("num_attention_heads", 32);
         int kvHeads = OptInt(e, "num_key_value_heads") ?? heads;
-        int headDim = OptInt(e, "head_dim") ?? hidden / heads;
         if (heads <= 0 || kvHeads <= 0) throw new InvalidDataException($"{source}: 'num_attention_heads' and 'num_key_value_heads' must be positive, got {heads} and {kvHeads}");
+        int headDim = OptInt(e, "head_dim") ?? hidden / heads; // after the check: heads 0 would divide by zero (found by fuzzing)
         if (hidden <= 0) throw new InvalidDataException($"{source}: 'hidden_size' must be positive, got {hidden}");
         if (heads % kvHeads != 0)
             throw new InvalidDataException($"{source}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kvHeads}");
