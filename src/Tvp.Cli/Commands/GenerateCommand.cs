@@ -23,10 +23,13 @@ internal static class GenerateCommand
         foreach (var o in new Option[] { model, image, pixels, question, visualPrompt, inputIds, qformerIds, maxNew, json }) cmd.Options.Add(o);
         var loadingFlags = new ModelLoadFlags();
         loadingFlags.AddTo(cmd);
+        var imageFlags = new ImageReadFlags();
+        imageFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = loadingFlags.Use(r);
             QuestionFlag.RejectPrompt(r.GetValue(visualPrompt));
+            using var imageReading = imageFlags.Use(r);
             if (r.GetValue(maxNew) < 1) throw new ArgumentException("--max-new-tokens must be at least 1");
             using var m = ScoreCommand.LoadMultimodal(r.GetValue(model)!);
             using var scope = NewDisposeScope();

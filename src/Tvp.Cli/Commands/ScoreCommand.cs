@@ -33,10 +33,13 @@ internal static class ScoreCommand
         foreach (var o in new Option[] { model, image, pixels, question, visualPrompt, candidates, inputIds, qformerIds, candidateIds, json }) cmd.Options.Add(o);
         var loadingFlags = new ModelLoadFlags();
         loadingFlags.AddTo(cmd);
+        var imageFlags = new ImageReadFlags();
+        imageFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = loadingFlags.Use(r);
             QuestionFlag.RejectPrompt(r.GetValue(visualPrompt));
+            using var imageReading = imageFlags.Use(r);
             var dir = r.GetValue(model)!;
             var (labels, sums, means) = LlamaForCausalLM.IsLlamaFolder(dir)
                 ? ScoreText(dir, r.GetValue(inputIds), r.GetValue(candidateIds))

@@ -73,7 +73,7 @@ public static class TransferExperiment
                 foreach (var m in models) m.Dispose();
             }
         }
-        catch when (!existed && !resume && !File.Exists(run.CheckpointPath))
+        catch when (!existed && !resume && !File.Exists(run.CheckpointPath) && !File.Exists(run.PromptPath()))
         {
             // Nothing worth keeping was produced: leave no half-made run folder behind.
             try { Directory.Delete(run.Path, recursive: true); } catch (IOException) { }

@@ -50,8 +50,11 @@ internal sealed class ClipTokenizer : IDisposable
         _special = special;
         BosId = _vocab.TryGetValue(bos, out var b) ? b : throw new InvalidDataException($"{source}: start token '{bos}' is not in the vocabulary");
         EosId = _vocab.TryGetValue(eos, out var e) ? e : throw new InvalidDataException($"{source}: end token '{eos}' is not in the vocabulary");
-        if (_vocab.Values.Any(id => id < 0 || id >= Limits.Current.MaxVocabulary))
-            throw new InvalidDataException($"{source}: token ids must be in 0..{Limits.Current.MaxVocabulary - 1}");
+        if (_vocab.Count == 0) throw new InvalidDataException($"{source}: empty vocabulary");
+        int maxVocabulary = Limits.Current.MaxVocabulary;
+        foreach (var (tok, id) in _vocab)
+            if (id < 0 || id >= maxVocabulary)
+                throw new InvalidDataException($"{source}: token '{tok}' has id {id}, outside 0..{maxVocabulary - 1}");
         int size = _vocab.Values.Max() + 1;
         _idToToken = new string[size];
         foreach (var (tok, id) in _vocab) _idToToken[id] = tok;
