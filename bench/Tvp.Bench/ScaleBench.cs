@@ -11,7 +11,7 @@ namespace Tvp.Bench;
 /// A big LLaVA checkpoint on the CPU: load (seconds, peak RSS ÷ checkpoint bytes), one candidate scoring and one TVP
 /// training step at batch 1 (LM loss through the whole language model + FCA on the projector output, gradient to
 /// the prompt pixels only), each with its time and peak RSS (the kernel's high-water mark, reset between phases).
-/// Args: DIR [--dtype auto|bf16|fp16|fp32] [--json FILE].
+/// Args: DIR [--dtype auto|bf16|fp16|fp32] [--json FILE] [--skip-step].
 /// Write the checkpoint first with <c>write-checkpoint llava-7b DIR</c> (or llava-1b for a quick check).
 /// </summary>
 public static class ScaleBench
@@ -56,6 +56,7 @@ public static class ScaleBench
         long scorePeak = PeakMemory.PeakBytes();
         Console.WriteLine($"  score {candidates.Length} candidates: {scoreS:F1} s, peak RSS {scorePeak / 1e9:F2} GB, mean log-probs [{string.Join(", ", means.Select(v => v.ToString("F4")))}]");
 
+        if (args.Contains("--skip-step")) { m.Dispose(); return 0; }
         PeakMemory.Reset();
         sw.Restart();
         double loss, gradNorm;
