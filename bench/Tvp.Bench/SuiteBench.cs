@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Tvp.Models;
+using Tvp.Models.Blip2;
+using Tvp.Models.Llava;
 using Tvp.Training;
 using static TorchSharp.torch;
 
@@ -61,8 +63,10 @@ public static class SuiteBench
             new("CIFAR ResNet-20", "cifar10-resnet20", 64 * scale, 41e6),
             new("demo zoo (ResNet-18 @64 + MLP head)", "zoo-mlp", 32 * scale, null),
             new("tiny CLIP (fixture)", Path.Combine(fixtures, "tiny-clip"), 16 * scale, null),
-            new("tiny LLaVA (fixture)", Path.Combine(fixtures, "tiny-llava"), 4 * scale, null),
-            new("tiny BLIP-2 OPT (fixture)", Path.Combine(fixtures, "tiny-blip2-opt"), 4 * scale, null),
+            // The MLLM fixtures carry no tokenizer, so the suite writes random tiny checkpoints that do (RandomCheckpoints' writers).
+            new("tiny LLaVA (random, 32 px)", RandomFolder("llava", d => LlavaCheckpointWriter.WriteRandom(d, LlavaCheckpointWriter.TinyConfig(imageSize: 32))), 4 * scale, null),
+            new("tiny BLIP-2 OPT (random, 32 px)", RandomFolder("blip2-opt", d => Blip2CheckpointWriter.WriteRandom(d,
+                Blip2CheckpointWriter.TinyConfig(Blip2Kind.Blip2, Blip2CheckpointWriter.TextKind.Opt, imageSize: 32), LlavaCheckpointWriter.BaseWords)), 4 * scale, null),
         };
         if (only.Length > 0) families = families.Where(f => only.Any(o => f.Model.Contains(o, StringComparison.OrdinalIgnoreCase))).ToList();
 
@@ -114,7 +118,17 @@ public static class SuiteBench
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(report, Json));
         File.WriteAllText(stem + ".md", Markdown(report));
         Console.WriteLine($"wrote {stem}.json and {stem}.md");
+        var randomRoot = Path.Combine(Path.GetTempPath(), $"tvp-suite-{Environment.ProcessId}");
+        if (Directory.Exists(randomRoot)) Directory.Delete(randomRoot, recursive: true);
         return 0;
+    }
+
+    /// <summary>A random tiny checkpoint written once per process into a temporary folder.</summary>
+    private static string RandomFolder(string kind, Action<string> write)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tvp-suite-{Environment.ProcessId}", kind);
+        if (!Directory.Exists(dir)) write(dir);
+        return dir;
     }
 
     /// <summary>Best of 3 float32 n×n matrix products, GFLOP/s (2n³ FLOPs each).</summary>
