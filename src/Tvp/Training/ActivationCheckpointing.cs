@@ -16,7 +16,7 @@ namespace Tvp.Training;
 /// </para>
 /// <para>
 /// The setting is ambient like <see cref="IO.ModelLoadOptions"/>: a command sets it with <see cref="Use"/> and the
-/// models that support it (LLaMA, OPT and T5 stacks) read <see cref="Enabled"/>. It only acts while a gradient is
+/// models that support it (LLaMA and OPT decoders) read <see cref="Enabled"/>. It only acts while a gradient is
 /// recorded and the segment's input requires one; evaluation and scoring are unchanged.
 /// </para>
 /// </summary>

@@ -1,4 +1,6 @@
 using Tvp.IO;
+using Tvp.Models;
+using Tvp.Models.Blip2;
 using Tvp.Models.Llama;
 using Tvp.Models.Llava;
 using Tvp.Tests.Llava;
@@ -84,6 +86,38 @@ public class ActivationCheckpointingTests
         var plain = PromptGradient(m, checkpointing: false);
         var ckpt = PromptGradient(m, checkpointing: true);
         Assert.Equal(m.Net.Config.Text.NumLayers, ActivationCheckpointing.Recomputations - before);
+        Assert.True(plain.abs().max().item<float>() > 0, "the plain gradient is zero: nothing to compare");
+        Assert.True(MaxAbs(plain, ckpt) < Tolerance, $"prompt gradient differs by {MaxAbs(plain, ckpt)}");
+    }
+
+    /// <summary>The prompt's gradient of task loss + FCA (one pass) on a BLIP-2 OPT model.</summary>
+    private static Tensor TaskAndFcaPromptGradient(IPromptableModel m, bool checkpointing)
+    {
+        using var ckpt = ActivationCheckpointing.Use(checkpointing);
+        int size = m.Info.InputSize ?? 32;
+        var canvas = rand(new long[] { 2, 3, size, size }, generator: new Generator(3));
+        var delta = (0.1 * rand(new long[] { 1, 3, size, size }, generator: new Generator(4))).requires_grad_(true);
+        var batch = TaskBatch.Classification(["cat", "dog"], [0, 1]);
+        Tensor clean;
+        using (no_grad()) clean = m.ImageFeatures(canvas);
+        var (loss, features) = m.TaskLossWithFeatures(canvas + delta, batch);
+        (loss + FeatureConsistency.Loss(features, clean)).backward();
+        return delta.grad!.clone();
+    }
+
+    [Fact]
+    public void Blip2_opt_prompt_gradient_is_the_same_with_checkpointed_layers()
+    {
+        using var tmp = new TempDir();
+        Blip2CheckpointWriter.WriteRandom(tmp.Path, Blip2CheckpointWriter.TinyConfig(Blip2Kind.Blip2, Blip2CheckpointWriter.TextKind.Opt, imageSize: 32),
+            LlavaCheckpointWriter.BaseWords);
+        using var scope = NewDisposeScope();
+        using var m = ModelRegistry.Load(tmp.Path, CPU);
+        long before = ActivationCheckpointing.Recomputations;
+        var plain = TaskAndFcaPromptGradient(m, checkpointing: false);
+        Assert.Equal(before, ActivationCheckpointing.Recomputations);
+        var ckpt = TaskAndFcaPromptGradient(m, checkpointing: true);
+        Assert.True(ActivationCheckpointing.Recomputations > before, "no OPT layer was recomputed");
         Assert.True(plain.abs().max().item<float>() > 0, "the plain gradient is zero: nothing to compare");
         Assert.True(MaxAbs(plain, ckpt) < Tolerance, $"prompt gradient differs by {MaxAbs(plain, ckpt)}");
     }
