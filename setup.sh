@@ -11,6 +11,12 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 pkgs=(dataset-fashion-mnist fonts-dejavu-core libjpeg-turbo-progs ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# ICU: .NET's globalization (Unicode normalisation for the CLIP tokenizer) loads whichever libicuNN is installed;
+# the package name carries the version (libicu72 on Debian 12, libicu74 on Ubuntu 24.04).
+if ! ldconfig -p 2>/dev/null | grep -q 'libicuuc\.so\.[0-9]'; then
+  icu=$(apt-cache search --names-only '^libicu[0-9]+$' 2>/dev/null | awk '{print $1}' | sort -V | tail -n 1)
+  missing+=("${icu:-libicu72}")
+fi
 if ! command -v dotnet >/dev/null 2>&1; then
   # Ubuntu ships the .NET SDK as a Debian package; on Debian install it from Microsoft's repository first.
   missing+=(dotnet-sdk-10.0)

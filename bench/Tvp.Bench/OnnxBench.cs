@@ -18,6 +18,13 @@ public static class OnnxBench
     {
         int batch = args.Length > 0 ? int.Parse(args[0]) : 16;
         int iterations = args.Length > 1 ? int.Parse(args[1]) : 5;
+        Compare(batch, iterations);
+        return 0;
+    }
+
+    /// <summary>Imported and ONNX Runtime images/s (median of <paramref name="iterations"/>) and their largest output difference.</summary>
+    public static (double Imported, double OnnxRuntime, double MaxAbsDifference) Compare(int batch, int iterations)
+    {
         var path = OnnxAssets.ResNet18Path();
 
         var sw = Stopwatch.StartNew();
@@ -53,7 +60,8 @@ public static class OnnxBench
 
         var a = RunOurs();
         var b = RunOrt();
-        Console.WriteLine($"batch {batch}: max |ours - ORT| = {a.Zip(b).Max(p => Math.Abs(p.First - p.Second)):E2}");
+        double diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
+        Console.WriteLine($"batch {batch}: max |ours - ORT| = {diff:E2}");
         double Time(Func<float[]> f)
         {
             var times = new List<double>();
@@ -63,6 +71,6 @@ public static class OnnxBench
         }
         double ours = Time(RunOurs), ort = Time(RunOrt);
         Console.WriteLine($"ResNet-18 fwd batch {batch} (median of {iterations}): imported {ours:F0} ms ({batch * 1000 / ours:F1} img/s), ONNX Runtime {ort:F0} ms ({batch * 1000 / ort:F1} img/s), ratio {ours / ort:F2}x");
-        return 0;
+        return (batch * 1000 / ours, batch * 1000 / ort, diff);
     }
 }

@@ -11,16 +11,17 @@ namespace Tvp.Bench;
 /// A big LLaVA checkpoint on the CPU: load (seconds, peak RSS ÷ checkpoint bytes), one candidate scoring and one TVP
 /// training step at batch 1 (LM loss through the whole language model + FCA on the projector output, gradient to
 /// the prompt pixels only), each with its time and peak RSS (the kernel's high-water mark, reset between phases).
-/// Args: DIR [--dtype auto|bf16|fp16|fp32] [--json FILE].
+/// Args: DIR [--dtype auto|bf16|fp16|fp32] [--json FILE] [--skip-score] [--skip-step] [--activation-checkpointing].
 /// Write the checkpoint first with <c>write-checkpoint llava-7b DIR</c> (or llava-1b for a quick check).
 /// </summary>
 public static class ScaleBench
 {
     public static int Run(string[] args)
     {
-        if (args.Length < 1) { Console.Error.WriteLine("usage: scale DIR [--dtype auto|bf16|fp16|fp32] [--json FILE]"); return 2; }
+        if (args.Length < 1) { Console.Error.WriteLine("usage: scale DIR [--dtype auto|bf16|fp16|fp32] [--json FILE] [--skip-score] [--skip-step] [--activation-checkpointing]"); return 2; }
         string Arg(string name, string d) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : d; }
         var dir = args[0];
+        bool checkpointLayers = args.Contains("--activation-checkpointing");
         var options = new ModelLoadOptions(WeightDTypes.Parse(Arg("--dtype", "auto")));
         long checkpointBytes = Checkpoint.Open(dir).DataBytes;
         Console.WriteLine($"scale bench: {dir} ({checkpointBytes / 1e9:F2} GB of tensors), dtype {options.DType}");
@@ -44,38 +45,47 @@ public static class ScaleBench
         var candidates = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, 3).Select(_ => rng.Next(3, 30000)).ToArray()).ToArray();
         var canvas = rand(new long[] { 1, 3, size, size }, generator: new Generator(3));
 
-        PeakMemory.Reset();
-        sw.Restart();
-        double[] means;
-        using (var scope = NewDisposeScope())
+        double[] means = [];
+        double scoreS = double.NaN;
+        long scorePeak = 0;
+        if (!args.Contains("--skip-score"))
         {
-            var r = m.ScoreIds(m.PixelValues(canvas), new[] { prompt }, new[] { (IReadOnlyList<int[]>)candidates });
-            means = Enumerable.Range(0, candidates.Length).Select(j => r.Mean[0, j]).ToArray();
+            PeakMemory.Reset();
+            sw.Restart();
+            using (var scope = NewDisposeScope())
+            {
+                var r = m.ScoreIds(m.PixelValues(canvas), new[] { prompt }, new[] { (IReadOnlyList<int[]>)candidates });
+                means = Enumerable.Range(0, candidates.Length).Select(j => r.Mean[0, j]).ToArray();
+            }
+            scoreS = sw.Elapsed.TotalSeconds;
+            scorePeak = PeakMemory.PeakBytes();
+            Console.WriteLine($"  score {candidates.Length} candidates: {scoreS:F1} s, peak RSS {scorePeak / 1e9:F2} GB, mean log-probs [{string.Join(", ", means.Select(v => v.ToString("F4")))}]");
         }
-        double scoreS = sw.Elapsed.TotalSeconds;
-        long scorePeak = PeakMemory.PeakBytes();
-        Console.WriteLine($"  score {candidates.Length} candidates: {scoreS:F1} s, peak RSS {scorePeak / 1e9:F2} GB, mean log-probs [{string.Join(", ", means.Select(v => v.ToString("F4")))}]");
 
-        PeakMemory.Reset();
-        sw.Restart();
-        double loss, gradNorm;
-        var delta = zeros(new long[] { 1, 3, size, size }, requires_grad: true);
-        using (var scope = NewDisposeScope())
+        double loss = double.NaN, gradNorm = double.NaN, stepS = double.NaN;
+        long stepPeak = 0;
+        if (!args.Contains("--skip-step"))
         {
-            Tensor clean;
-            using (no_grad()) clean = m.ImageFeatures(canvas);                                  // [1, P, D] float32
-            var prompted = canvas + delta;
-            var pv = m.PixelValues(prompted);
-            var task = m.LanguageModelLoss(pv, new[] { prompt }, new[] { new[] { candidates[0][0], 2 } });
-            var fca = FeatureConsistency.Loss(m.ImageFeatures(prompted), clean);
-            var total = task + 1.0 * fca;
-            total.backward();
-            loss = total.item<float>();
-            gradNorm = delta.grad!.norm().item<float>();
+            PeakMemory.Reset();
+            sw.Restart();
+            var delta = zeros(new long[] { 1, 3, size, size }, requires_grad: true);
+            using (var scope = NewDisposeScope())
+            {
+                Tensor clean;
+                using (no_grad()) clean = m.ImageFeatures(canvas);                                  // [1, P, D] float32
+                using var checkpointing = ActivationCheckpointing.Use(checkpointLayers);
+                var (_, visual) = m.EncodeImages(m.PixelValues(canvas + delta), null);               // [1, P, D]: one pass feeds LM loss and FCA
+                var task = m.LanguageModelLoss(visual, new[] { prompt }, new[] { new[] { candidates[0][0], 2 } });
+                var fca = FeatureConsistency.Loss(visual.to(ScalarType.Float32), clean);
+                var total = task.to(ScalarType.Float32) + 1.0 * fca;
+                total.backward();
+                loss = total.item<float>();
+                gradNorm = delta.grad!.norm().item<float>();
+            }
+            stepS = sw.Elapsed.TotalSeconds;
+            stepPeak = PeakMemory.PeakBytes();
+            Console.WriteLine($"  TVP step (batch 1, activation checkpointing {(checkpointLayers ? "on" : "off")}, {prompt.Length - 1 + m.Net.Config.ImageSeqLength + 2} tokens): {stepS:F1} s, peak RSS {stepPeak / 1e9:F2} GB, loss {loss:F4}, |grad δ| {gradNorm:E3}");
         }
-        double stepS = sw.Elapsed.TotalSeconds;
-        long stepPeak = PeakMemory.PeakBytes();
-        Console.WriteLine($"  TVP step (batch 1, {prompt.Length - 1 + m.Net.Config.ImageSeqLength + 2} tokens): {stepS:F1} s, peak RSS {stepPeak / 1e9:F2} GB, loss {loss:F4}, |grad δ| {gradNorm:E3}");
 
         var json = Arg("--json", "");
         if (json.Length > 0)
@@ -85,8 +95,8 @@ public static class ScaleBench
                 baseline_rss_bytes = baseline, load_s = loadS, load_peak_rss_bytes = loadPeak, load_peak_rss_over_checkpoint = (double)loadPeak / checkpointBytes,
                 load_rss_growth_over_checkpoint = (double)(loadPeak - baseline) / checkpointBytes,
                 score_s = scoreS, score_peak_rss_bytes = scorePeak, score_mean_logprobs = means,
-                step_s = stepS, step_peak_rss_bytes = stepPeak, step_loss = loss, step_grad_norm = gradNorm,
-            }, new JsonSerializerOptions { WriteIndented = true }));
+                activation_checkpointing = checkpointLayers, step_s = stepS, step_peak_rss_bytes = stepPeak, step_loss = loss, step_grad_norm = gradNorm,
+            }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         m.Dispose();
         return 0;
     }

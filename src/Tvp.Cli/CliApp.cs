@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Tvp.Cli.Commands;
 
@@ -13,9 +14,17 @@ public static class CliApp
     /// Runs the command line with <paramref name="output"/>/<paramref name="error"/> as stdout/stderr (tests pass
     /// their own writers; nothing swaps the process console) and <paramref name="cancel"/> as the interrupt.
     /// </summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default) =>
-        CliContext.With(output, error, cancel, () =>
+    public static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancel = default)
+    {
+        // Globalization is on (ICU, for Unicode normalisation); numbers in files, logs and flags must not follow
+        // the user's locale (LANG=de_DE would write 0,5), so every thread of the command uses the invariant culture.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        return CliContext.With(output, error, cancel, () =>
             Build().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error }));
+    }
 
     /// <summary>The root command with every sub-command.</summary>
     public static RootCommand Build()

@@ -39,8 +39,6 @@ internal sealed class RunOptions
     public Option<string?> Corruption { get; } = new("--corruption") { Description = "Corrupt the test images (robustness study), e.g. contrast, gaussian_noise." };
     public Option<int> Severity { get; } = new("--severity") { Description = "Corruption severity 1–5.", DefaultValueFactory = _ => D.Severity };
     public Option<string> OnNan { get; } = new("--on-nan") { Description = "When a step gives a non-finite loss, gradient or prompt: stop (keep the last finite checkpoint and best prompt, exit 3) | skip (skip the batch).", DefaultValueFactory = _ => "stop" };
-    public Option<long> MaxImagePixels { get; } = new("--max-image-pixels") { Description = "Refuse images whose header declares more pixels than this (decompression bombs).", DefaultValueFactory = _ => D.MaxImagePixels };
-    public Option<bool> AllowTruncatedImages { get; } = new("--allow-truncated-images") { Description = "Decode truncated image files with a warning instead of refusing them." };
     public Option<bool> AllowOutsidePaths { get; } = new("--allow-outside-paths") { Description = "Let JSONL task files name images outside their own folder." };
     public Option<string?> Out { get; } = new("--out") { Description = "Run folder (default runs/<time>-<source>)." };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue the run in --out from its last checkpoint, with its own options.json." };
@@ -48,6 +46,9 @@ internal sealed class RunOptions
     public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress output." };
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object on stdout (for scripts)." };
     public ModelLoadFlags Loading { get; } = new();
+    public ImageReadFlags Images { get; } = new();
+    /// <summary>Training commands only (added by train and transfer): see <see cref="Tvp.Training.ActivationCheckpointing"/>.</summary>
+    public Option<bool> ActivationCheckpointing { get; } = new("--activation-checkpointing") { Description = "Recompute the language model's layers in backward instead of keeping their activations (LLaMA, OPT): less memory for big MLLMs, one extra forward; same gradients." };
 
     public void AddTo(Command cmd, bool withTargets)
     {
@@ -56,9 +57,10 @@ internal sealed class RunOptions
         if (withTargets) cmd.Options.Add(Targets);
         foreach (var o in new Option[] { LabelMap, Guide, Lr, Fca, Tse, FcaFeatures, Optimizer, Schedule, PromptSize, ImageSize, CanvasSize,
                      PromptShape, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValMin, ValEvery,
-                     CheckpointEvery, Seed, Device, Corruption, Severity, OnNan, MaxImagePixels, AllowTruncatedImages, AllowOutsidePaths, Out, Resume, Overwrite, Quiet, Json })
+                     CheckpointEvery, Seed, Device, Corruption, Severity, OnNan, AllowOutsidePaths, Out, Resume, Overwrite, Quiet, Json })
             cmd.Options.Add(o);
         Loading.AddTo(cmd);
+        Images.AddTo(cmd);
     }
 
     /// <summary>The option's value, or <paramref name="fallback"/> (the paper's default) when the command does not have it.</summary>
@@ -68,6 +70,7 @@ internal sealed class RunOptions
     {
         var shape = V(r, PromptShape, D.PromptShape);
         int canvas = V(r, CanvasSize, D.CanvasSize), p = V(r, PromptSize, D.PromptSize);
+        var images = Images.Bind(r);
         int image = r.GetValue(ImageSize) ?? (Prompts.PromptShapes.Parse(shape) == Prompts.PromptShape.Padding ? canvas - 2 * p : canvas);
         var options = new TvpOptions
         {
@@ -102,12 +105,12 @@ internal sealed class RunOptions
             Corruption = r.GetValue(Corruption),
             Severity = V(r, Severity, D.Severity),
             OnNan = NanPolicies.Parse(V(r, OnNan, "stop")),
-            MaxImagePixels = V(r, MaxImagePixels, D.MaxImagePixels),
-            AllowTruncatedImages = r.GetResult(AllowTruncatedImages) is not null && r.GetValue(AllowTruncatedImages),
+            MaxImagePixels = images.MaxPixels,
+            AllowTruncatedImages = images.AllowTruncated,
             AllowOutsidePaths = r.GetResult(AllowOutsidePaths) is not null && r.GetValue(AllowOutsidePaths),
         };
         // Images are decoded deep inside datasets; the flags reach the decoder as this process's defaults.
-        Tvp.Data.ImageReadOptions.Default = new Tvp.Data.ImageReadOptions(options.MaxImagePixels, options.AllowTruncatedImages, CliContext.Err.WriteLine);
+        Tvp.Data.ImageReadOptions.Default = images;
         return options;
     }
 }

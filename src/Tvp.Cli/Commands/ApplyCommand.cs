@@ -17,8 +17,11 @@ internal static class ApplyCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress output." };
         var cmd = new Command("apply", "Write prompted images (canvas + prompt, clamped to [0,1]) as PNG files.");
         foreach (var opt in new Option[] { prompt, images, data, output, quiet }) cmd.Options.Add(opt);
+        var imageFlags = new ImageReadFlags();
+        imageFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
+            using var imageReading = imageFlags.Use(r);
             using var applier = PromptApplier.Load(r.GetValue(prompt)!);
             var meta = applier.Metadata;
             var files = new List<(string Src, string Rel)>();

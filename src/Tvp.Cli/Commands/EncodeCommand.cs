@@ -25,9 +25,12 @@ internal static class EncodeCommand
         foreach (var o in new Option[] { model, images, pixels, texts, output, device }) cmd.Options.Add(o);
         var loadingFlags = new ModelLoadFlags();
         loadingFlags.AddTo(cmd);
+        var imageFlags = new ImageReadFlags();
+        imageFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = loadingFlags.Use(r);
+            using var imageReading = imageFlags.Use(r);
             var imageFiles = r.GetValue(images) ?? Array.Empty<string>();
             var pixelFile = r.GetValue(pixels);
             var textFile = r.GetValue(texts);

@@ -18,9 +18,10 @@ internal static class EvalCommand
         cmd.Options.Add(prompts);
         cmd.Options.Add(canvas);
         cmd.Options.Add(shard);
-        foreach (var opt in new Option[] { o.Data, o.LabelMap, o.EvalBatchSize, o.TrainLimit, o.TestLimit, o.Seed, o.Device, o.Corruption, o.Severity, o.Out, o.Overwrite, o.Quiet, o.Json })
+        foreach (var opt in new Option[] { o.Data, o.LabelMap, o.EvalBatchSize, o.TrainLimit, o.TestLimit, o.Seed, o.Device, o.Corruption, o.Severity, o.AllowOutsidePaths, o.Out, o.Overwrite, o.Quiet, o.Json })
             cmd.Options.Add(opt);
         o.Loading.AddTo(cmd);
+        o.Images.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = o.Loading.Use(r);

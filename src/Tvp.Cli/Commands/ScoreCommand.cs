@@ -22,23 +22,28 @@ internal static class ScoreCommand
         var model = new Option<string>("--model") { Description = "Checkpoint folder or registry name (llava, blip-2, instructblip, minigpt4; or llama for text-only scoring).", Required = true };
         var image = new Option<string?>("--image") { Description = "Image file (JPEG/PNG/BMP/PPM); resized and normalised as the model wants." };
         var pixels = new Option<string?>("--pixels") { Description = "safetensors file with pixel_values [B,3,H,W], already normalised (first image used)." };
-        var prompt = new Option<string?>("--prompt") { Description = "The question; the model's prompt template wraps it." };
+        var question = new Option<string?>("--question") { Description = "The question; the model's prompt template wraps it." };
+        var visualPrompt = QuestionFlag.PromptOption();
         var candidates = new Option<string?>("--candidates") { Description = "Comma-separated candidate answers." };
         var inputIds = new Option<string?>("--input-ids") { Description = "Prompt token ids, comma-separated (LLaVA: with the image token where the image goes; BLIP-2/InstructBLIP: the query tokens are prepended)." };
-        var qformerIds = new Option<string?>("--qformer-input-ids") { Description = "InstructBLIP: the Q-Former instruction ids, comma-separated (default: the tokenized --prompt)." };
+        var qformerIds = new Option<string?>("--qformer-input-ids") { Description = "InstructBLIP: the Q-Former instruction ids, comma-separated (default: the tokenized --question)." };
         var candidateIds = new Option<string?>("--candidate-ids") { Description = "Candidate token ids: ids comma-separated, candidates ';'-separated." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout." };
         var cmd = new Command("score", "Score candidate answers: mean per-token log-likelihood of each candidate after the prompt (the prompt runs once; its key/value cache serves every candidate).");
-        foreach (var o in new Option[] { model, image, pixels, prompt, candidates, inputIds, qformerIds, candidateIds, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, image, pixels, question, visualPrompt, candidates, inputIds, qformerIds, candidateIds, json }) cmd.Options.Add(o);
         var loadingFlags = new ModelLoadFlags();
         loadingFlags.AddTo(cmd);
+        var imageFlags = new ImageReadFlags();
+        imageFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = loadingFlags.Use(r);
+            QuestionFlag.RejectPrompt(r.GetValue(visualPrompt));
+            using var imageReading = imageFlags.Use(r);
             var dir = r.GetValue(model)!;
             var (labels, sums, means) = LlamaTextScorer.IsCheckpoint(dir)
                 ? ScoreText(dir, r.GetValue(inputIds), r.GetValue(candidateIds))
-                : ScoreImage(dir, r.GetValue(image), r.GetValue(pixels), r.GetValue(prompt), r.GetValue(candidates), r.GetValue(inputIds), r.GetValue(qformerIds), r.GetValue(candidateIds));
+                : ScoreImage(dir, r.GetValue(image), r.GetValue(pixels), r.GetValue(question), r.GetValue(candidates), r.GetValue(inputIds), r.GetValue(qformerIds), r.GetValue(candidateIds));
             if (r.GetValue(json))
             {
                 var list = labels.Select((l, j) => l.Text is not null
@@ -98,8 +103,8 @@ internal static class ScoreCommand
         throw new ArgumentException($"{nameOrPath}: a {family} model is not a multimodal LLM (score/generate take llava, blip-2, instructblip or minigpt4 checkpoints)");
     }
 
-    /// <summary>The Q-Former instruction rows for one prompt: --qformer-input-ids, else the tokenized prompt (InstructBLIP only).</summary>
-    internal static int[][]? Instructions(MultimodalModel m, string? qformerIds, string? prompt)
+    /// <summary>The Q-Former instruction rows for one question: --qformer-input-ids, else the tokenized question (InstructBLIP only).</summary>
+    internal static int[][]? Instructions(MultimodalModel m, string? qformerIds, string? question)
     {
         if (!m.NeedsInstruction)
         {
@@ -107,19 +112,19 @@ internal static class ScoreCommand
             return null;
         }
         if (qformerIds is not null) return new[] { ParseIds(qformerIds, "--qformer-input-ids", int.MaxValue) };
-        if (prompt is not null) return new[] { m.InstructionIds(prompt)! };
-        throw new ArgumentException($"{m.Info.Name} is an InstructBLIP checkpoint: give --qformer-input-ids (or --prompt)");
+        if (question is not null) return new[] { m.InstructionIds(question)! };
+        throw new ArgumentException($"{m.Info.Name} is an InstructBLIP checkpoint: give --qformer-input-ids (or --question)");
     }
 
-    private static (Label[], double[], double[]) ScoreImage(string dir, string? image, string? pixels, string? prompt, string? candidates, string? inputIds, string? qformerIds, string? candidateIds)
+    private static (Label[], double[], double[]) ScoreImage(string dir, string? image, string? pixels, string? question, string? candidates, string? inputIds, string? qformerIds, string? candidateIds)
     {
         using var m = LoadMultimodal(dir);
         using var scope = NewDisposeScope();
         var pv = PixelValues(m, image, pixels);
         int vocab = m.VocabularySize;
         var promptIds = inputIds is not null ? ParseIds(inputIds, "--input-ids", vocab, m.ImageMarker)
-            : prompt is not null ? m.EncodePrompt(prompt)
-            : throw new ArgumentException("give --prompt TEXT or --input-ids");
+            : question is not null ? m.EncodePrompt(question)
+            : throw new ArgumentException("give --question TEXT or --input-ids");
         Label[] labels;
         int[][] cands;
         if (candidateIds is not null)
@@ -129,14 +134,14 @@ internal static class ScoreCommand
         }
         else if (candidates is not null)
         {
-            if (prompt is null) throw new ArgumentException("text --candidates need --prompt (or give --candidate-ids)");
+            if (question is null) throw new ArgumentException("text --candidates need --question (or give --candidate-ids)");
             var texts = candidates.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            cands = texts.Select(t => m.EncodeAnswer(prompt, t)).ToArray();
+            cands = texts.Select(t => m.EncodeAnswer(question, t)).ToArray();
             labels = texts.Select(t => new Label(t, null)).ToArray();
         }
         else throw new ArgumentException("give --candidates a,b,c or --candidate-ids \"1,2;3\"");
         if (cands.Length == 0) throw new ArgumentException("no candidates given");
-        var r = m.ScoreIds(pv, new[] { promptIds }, new[] { cands }, Instructions(m, qformerIds, prompt));
+        var r = m.ScoreIds(pv, new[] { promptIds }, new[] { cands }, Instructions(m, qformerIds, question));
         return (labels, Row(r.Sum), Row(r.Mean));
     }
 

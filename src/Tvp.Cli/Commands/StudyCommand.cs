@@ -18,8 +18,11 @@ internal static class StudyCommand
         var cmd = new Command("study", "Run a study: prompts trained per source × method × λ × shots × corruption × seed, scored on every model; mean ± 95 % CI and paired bootstrap comparisons.");
         cmd.Arguments.Add(spec);
         foreach (var o in new Option[] { @out, json, full, shard, over, quiet }) cmd.Options.Add(o);
+        var imageFlags = new ImageReadFlags();
+        imageFlags.AddTo(cmd);
         cmd.SetAction(r => CliAction.Run(() =>
         {
+            using var imageReading = imageFlags.Use(r);
             var s = StudySpec.Load(r.GetValue(spec)!, r.GetValue(full), r.GetValue(over));
             var sh = r.GetValue(shard) is { } text ? ShardSpec.Parse(text) : (ShardSpec?)null;
             var dir = r.GetValue(@out) ?? Path.Combine("runs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{s.Name}" + (sh is { } x ? $"-shard{x.Index}of{x.Count}" : ""));

@@ -13,9 +13,11 @@ internal static class TrainCommand
         var o = new RunOptions();
         var cmd = new Command("train", "Learn a visual prompt on --source; writes prompt.safetensors (+ PNG), metrics and checkpoints into --out.");
         o.AddTo(cmd, withTargets: false);
+        cmd.Options.Add(o.ActivationCheckpointing);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = o.Loading.Use(r);
+            using var checkpointing = Tvp.Training.ActivationCheckpointing.Use(r.GetValue(o.ActivationCheckpointing));
             var options = o.Bind(r);
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath(options.Source);
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>

@@ -13,9 +13,11 @@ internal static class TransferCommand
         var o = new RunOptions();
         var cmd = new Command("transfer", "Learn a prompt on --source, then evaluate the source and every --targets model with and without it on the test split.");
         o.AddTo(cmd, withTargets: true);
+        cmd.Options.Add(o.ActivationCheckpointing);
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = o.Loading.Use(r);
+            using var checkpointing = Tvp.Training.ActivationCheckpointing.Use(r.GetValue(o.ActivationCheckpointing));
             var options = o.Bind(r);
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath(options.Source);
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>

@@ -63,7 +63,7 @@ public static class TransferExperiment
                     Report.RunReport.Write(run.Path);
                     return empty;
                 }
-                var outcome = Evaluate(o, models, new[] { new CandidateScorer.NamedPrompt(source.Info.Name, prompt) }, data, testBatches, run, training, clock, progress, cancel, trainBatches);
+                var outcome = Evaluate(o, models, new[] { new CandidateScorer.NamedPrompt(source.Info.Name, prompt) }, data, testBatches, run, training, clock, progress, cancel, trainBatches, ilm);
                 ResultsWriter.Write(run, outcome);
                 Report.RunReport.Write(run.Path);
                 return outcome;
@@ -73,7 +73,7 @@ public static class TransferExperiment
                 foreach (var m in models) m.Dispose();
             }
         }
-        catch when (!existed && !resume && !File.Exists(run.CheckpointPath))
+        catch when (!existed && !resume && !File.Exists(run.CheckpointPath) && !File.Exists(run.PromptPath()))
         {
             // Nothing worth keeping was produced: leave no half-made run folder behind.
             try { Directory.Delete(run.Path, recursive: true); } catch (IOException) { }
@@ -121,11 +121,12 @@ public static class TransferExperiment
     /// <summary>
     /// Evaluates all models with no prompt and each given prompt; builds results and the matrix. With iterative label
     /// mapping (and <paramref name="trainBatches"/>), each prompt is evaluated with every classifier's FLM recomputed on
-    /// the training images carrying that prompt, and "none" with the unprompted FLM.
+    /// the training images carrying that prompt — except the source of <paramref name="trained"/>, which keeps its last
+    /// training mapping — and "none" with the unprompted FLM.
     /// </summary>
     internal static TransferOutcome Evaluate(TvpOptions o, IReadOnlyList<IPromptableModel> models, IReadOnlyList<CandidateScorer.NamedPrompt> prompts,
         ExperimentData data, CanvasBatches testBatches, RunFolder run, TrainingResult? training, Stopwatch clock, IExperimentProgress progress, CancellationToken cancel,
-        CanvasBatches? trainBatches = null)
+        CanvasBatches? trainBatches = null, IterativeLabelMapping? trained = null)
     {
         var all = new[] { new CandidateScorer.NamedPrompt("none", null) }.Concat(prompts).ToArray();
         var evalClock = Stopwatch.StartNew();
@@ -136,7 +137,7 @@ public static class TransferExperiment
             foreach (var one in all)
             {
                 var previous = one.Prompt is null ? null
-                    : IterativeLabelMapping.MapForPrompt(models, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, one.Prompt, cancel);
+                    : IterativeLabelMapping.MapForPrompt(models, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, one.Prompt, cancel, trained);
                 var p1 = progress.Begin($"evaluate {models.Count} model(s) with prompt {one.Name}", data.TestIndices.Length);
                 results.AddRange(CandidateScorer.Evaluate(models, new[] { one }, testBatches, data.TestIndices, o.EvalBatchSize, p1, cancel));
                 progress.End();

@@ -18,6 +18,8 @@ public sealed record SafeTensorEntry(string Name, string DType, long[] Shape, lo
 /// </summary>
 public sealed class SafeTensorFile
 {
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly long _dataStart;
 
     /// <summary>Path of the file.</summary>
@@ -50,6 +52,8 @@ public sealed class SafeTensorFile
         long dataLength = fileLength - _dataStart;
         var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        try { _ = StrictUtf8.GetCharCount(header); }
+        catch (System.Text.DecoderFallbackException) { throw new InvalidDataException($"{path}: corrupt safetensors header (not valid UTF-8)"); }
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: corrupt safetensors header (invalid JSON: {e.Message})", e); }
@@ -73,7 +77,11 @@ public sealed class SafeTensorFile
                     var offs = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
                     if (offs.Length != 2 || offs[0] < 0 || offs[1] < offs[0] || offs[1] > dataLength)
                         throw new InvalidDataException($"{path}: tensor '{prop.Name}' has data offsets [{string.Join(",", offs)}] outside the {dataLength}-byte data section");
-                    long expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype, path, prop.Name);
+                    if (shape.Any(d => d < 0))
+                        throw new InvalidDataException($"{path}: tensor '{prop.Name}' has a negative dimension in shape [{string.Join(",", shape)}]");
+                    long expected;
+                    try { expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * ElementSize(dtype, path, prop.Name)); }
+                    catch (OverflowException) { throw new InvalidDataException($"{path}: tensor '{prop.Name}' shape [{string.Join(",", shape)}] holds more bytes than a 64-bit count"); }
                     if (expected != offs[1] - offs[0])
                         throw new InvalidDataException($"{path}: tensor '{prop.Name}' ({dtype} [{string.Join(",", shape)}]) needs {expected} bytes but its offsets span {offs[1] - offs[0]}");
                     entries[prop.Name] = new SafeTensorEntry(prop.Name, dtype, shape, offs[0], offs[1]);
@@ -85,6 +93,10 @@ public sealed class SafeTensorFile
                 catch (InvalidOperationException e)
                 {
                     throw new InvalidDataException($"{path}: corrupt safetensors header (tensor '{prop.Name}': {e.Message})", e);
+                }
+                catch (FormatException)
+                {
+                    throw new InvalidDataException($"{path}: corrupt safetensors header (tensor '{prop.Name}': shape and data_offsets must be whole numbers in the 64-bit range)");
                 }
             }
         }

@@ -182,22 +182,25 @@ public sealed class PromptTrainer
         }
         double lossValue = loss.item<float>(), taskValue = task.item<float>();
         if (!NumericGuard.AllFinite(lossValue, taskValue, fcaValue, tseValue))
-            throw new NonFiniteStepException(stepNumber, "loss", lossValue, taskValue, fcaValue, tseValue);
+            throw new NonFiniteStepException(stepNumber, "non-finite loss", lossValue, taskValue, fcaValue, tseValue);
         if (prompt.Delta.grad is { } old) old.zero_();
         loss.backward();
         var grad = prompt.Delta.grad ?? throw new InvalidOperationException($"{string.Join(" + ", _sources.Select(x => x.Info.Name))}: no gradient reached the prompt");
         if (!NumericGuard.AllFinite(grad))
         {
             grad.zero_();
-            throw new NonFiniteStepException(stepNumber, "gradient", lossValue, taskValue, fcaValue, tseValue);
+            throw new NonFiniteStepException(stepNumber, "non-finite gradient", lossValue, taskValue, fcaValue, tseValue);
         }
         using var before = prompt.Delta.detach().clone();
         rule.Step(prompt.Delta, grad, prompt.Mask, lr);
         grad.zero_();
-        if (!NumericGuard.AllFinite(prompt.Delta))
+        bool finite = NumericGuard.AllFinite(prompt.Delta);
+        // A finite prompt beyond the bound every prompt file is checked against (1e30 steps) is as lost as a NaN one.
+        if (!finite || prompt.Delta.abs().max().item<float>() > Prompts.PromptFile.MaxAbsValue)
         {
-            using (no_grad()) prompt.Delta.copy_(before); // the step never leaves a non-finite prompt behind
-            throw new NonFiniteStepException(stepNumber, "prompt value after the update", lossValue, taskValue, fcaValue, tseValue);
+            using (no_grad()) prompt.Delta.copy_(before); // the step never leaves a non-finite or implausible prompt behind
+            throw new NonFiniteStepException(stepNumber, finite ? $"prompt value beyond ±{Prompts.PromptFile.MaxAbsValue:G} after the update" : "non-finite prompt value after the update",
+                lossValue, taskValue, fcaValue, tseValue);
         }
         return (lossValue, taskValue, fcaValue, tseValue);
     }

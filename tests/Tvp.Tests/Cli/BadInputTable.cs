@@ -111,6 +111,14 @@ public class BadInputTable
     private static string[] TrainCard(string dir, Action<JsonObject> edit) =>
         new[] { "train", "--data", Folder(dir), "--source", Card(dir, edit), "--out", Path.Combine(dir, "run"), "--quiet", "--epochs", "1" };
 
+    /// <summary>ResNet-20 trained with --lr 1e30 for two steps (12 images per class, batch 16): the second step overflows.</summary>
+    private static string[] Diverging(string dir)
+    {
+        var data = Path.Combine(dir, "data12");
+        CliTests.MakeImageFolder(data, 12);
+        return new[] { "train", "--data", data, "--source", Card(dir, _ => { }), "--out", Path.Combine(dir, "run"), "--quiet", "--epochs", "2", "--lr", "1e30" };
+    }
+
     /// <summary>A copy of the tiny CLIP fixture with its config edited (vision or text sub-config).</summary>
     private static string[] EncodeClip(string dir, string tower, string field, JsonNode value)
     {
@@ -124,6 +132,44 @@ public class BadInputTable
         var texts = Path.Combine(dir, "texts.txt");
         File.WriteAllText(texts, "a cat\n");
         return new[] { "encode", "--model", model, "--texts", texts, "--out", Path.Combine(dir, "e.safetensors") };
+    }
+
+    /// <summary>A valid prompt file whose safetensors header is rewritten by <paramref name="edit"/> (the JSON as text,
+    /// so that values no JSON library would write, like 2^63 or invalid UTF-8, can be planted).</summary>
+    private static string EditedPrompt(string dir, Func<string, byte[]> edit)
+    {
+        var valid = PromptWith(dir, 0.1f);
+        var bytes = File.ReadAllBytes(valid);
+        long n = BitConverter.ToInt64(bytes, 0);
+        var header = System.Text.Encoding.UTF8.GetString(bytes, 8, (int)n);
+        var newHeader = edit(header);
+        var path = Path.Combine(dir, "edited.safetensors");
+        using (var fs = File.Create(path))
+        {
+            fs.Write(BitConverter.GetBytes((long)newHeader.Length));
+            fs.Write(newHeader);
+            fs.Write(bytes.AsSpan(8 + (int)n));
+        }
+        return path;
+    }
+
+    /// <summary>The header with the "prompt" tensor's entry changed by a regex replacement.</summary>
+    private static Func<string, byte[]> PromptEntry(string pattern, string replacement) => h =>
+    {
+        var edited = System.Text.RegularExpressions.Regex.Replace(h, pattern, replacement);
+        Assert.NotEqual(h, edited);
+        return System.Text.Encoding.UTF8.GetBytes(edited);
+    };
+
+    private static string[] ApplyPrompt(string dir, string prompt) =>
+        new[] { "apply", "--prompt", prompt, "--images", Png(dir, "x.png"), "--out", Path.Combine(dir, "o") };
+
+    /// <summary>The tiny CLIP fixture with its weights (linked) and its config edited.</summary>
+    private static string[] EncodeClipWithWeights(string dir, string tower, string field, JsonNode value)
+    {
+        var args = EncodeClip(dir, tower, field, value);
+        File.CreateSymbolicLink(Path.Combine(dir, "clip", "model.safetensors"), SharedData.Path("fixtures", "tiny-clip", "model.safetensors"));
+        return args;
     }
 
     public static readonly Row[] Rows =
@@ -148,6 +194,22 @@ public class BadInputTable
         new("truncated JPEG", d => Apply(d, Truncated(d, "t.jpg", Jpeg(64, 64), 0.6)), 2, "no end-of-image marker"),
         new("image is a FIFO", d => Apply(d, Fifo(d, "f.png")), 2, "is a FIFO"),
         new("image is /dev/zero", d => Apply(d, "/dev/zero"), 2, "is a character device"),
+        // safetensors headers (read through a prompt file; weights use the same reader)
+        new("safetensors offset 2^63", d => ApplyPrompt(d, EditedPrompt(d, PromptEntry(@"""data_offsets"":\[0,(\d+)\]", @"""data_offsets"":[0,9223372036854775808]"))), 2, "edited.safetensors"),
+        new("safetensors float in shape", d => ApplyPrompt(d, EditedPrompt(d, PromptEntry(@"""shape"":\[(\d+)", @"""shape"":[2.5"))), 2, "edited.safetensors"),
+        new("safetensors negative dim", d => ApplyPrompt(d, EditedPrompt(d, PromptEntry(@"""shape"":\[(\d+)", @"""shape"":[-3"))), 2, "edited.safetensors"),
+        new("safetensors byte count that wraps", d => ApplyPrompt(d, EditedPrompt(d, PromptEntry(@"""shape"":\[(\d+)", @"""shape"":[4611686018427387904"))), 2, "edited.safetensors"),
+        new("safetensors overlapping offsets", d => ApplyPrompt(d, EditedPrompt(d, PromptEntry(@"^\{", @"{""other"":{""dtype"":""F32"",""shape"":[1],""data_offsets"":[0,4]},"))), 2, "overlap"),
+        new("safetensors invalid UTF-8 header", d => ApplyPrompt(d, EditedPrompt(d, h => { var b = System.Text.Encoding.UTF8.GetBytes(h); b[Array.IndexOf(b, (byte)'p')] = 0xFF; return b; })), 2, "edited.safetensors"),
+        // the image flags on every command that reads images
+        new("apply --max-image-pixels 0", d => Apply(d, Png(d, "x.png")).Concat(new[] { "--max-image-pixels", "0" }).ToArray(), 2, "--max-image-pixels must be positive"),
+        new("apply --max-image-pixels 10 on an 8x8 PNG", d => Apply(d, Png(d, "x.png")).Concat(new[] { "--max-image-pixels", "10" }).ToArray(), 2, "above the limit of 10 (--max-image-pixels)"),
+        new("eval --max-image-pixels 0", d => new[] { "eval", "--data", Folder(d), "--models", "no-such-model", "--max-image-pixels", "0", "--out", Path.Combine(d, "run"), "--quiet" }, 2, "--max-image-pixels must be positive"),
+        new("score --max-image-pixels 0", d => new[] { "score", "--model", Path.Combine(d, "nomodel"), "--image", Png(d, "x.png"), "--prompt", "q", "--candidates", "a", "--max-image-pixels", "0" }, 2, "--max-image-pixels must be positive"),
+        new("generate --max-image-pixels 0", d => new[] { "generate", "--model", Path.Combine(d, "nomodel"), "--image", Png(d, "x.png"), "--prompt", "q", "--max-image-pixels", "0" }, 2, "--max-image-pixels must be positive"),
+        new("encode --max-image-pixels 0", d => new[] { "encode", "--model", Path.Combine(d, "nomodel"), "--images", Png(d, "x.png"), "--out", Path.Combine(d, "e.safetensors"), "--max-image-pixels", "0" }, 2, "--max-image-pixels must be positive"),
+        new("study --max-image-pixels 0", d => new[] { "study", "nothing.json", "--max-image-pixels", "0", "--quiet" }, 2, "--max-image-pixels must be positive"),
+        new("eval JSONL image outside the data folder", d => new[] { "eval", "--data", Jsonl(d, "../../etc/passwd"), "--models", "no-such-model", "--out", Path.Combine(d, "run"), "--quiet" }, 2, "outside the data folder"),
         // JSONL tasks
         new("JSONL image outside the data folder", d => Train(d, "--data", Jsonl(d, "../../etc/passwd")).Where((a, i) => i is not (1 or 2)).ToArray(), 2, "outside the data folder"),
         new("JSONL absolute image path elsewhere", d => Train(d, "--data", Jsonl(d, "/etc/hostname")).Where((a, i) => i is not (1 or 2)).ToArray(), 2, "--allow-outside-paths"),
@@ -165,6 +227,15 @@ public class BadInputTable
         new("card bytes mismatch", d => TrainCard(d, c => c["weights"]!["bytes"] = 12345), 2, "(weights.bytes): wrong or damaged file", true),
         new("card sha256 mismatch", d => TrainCard(d, c => c["weights"]!["sha256"] = new string('0', 64)), 2, "(weights.sha256): wrong or damaged file", true),
         new("ResNet-56 weights in a ResNet-20 card", d => TrainCard(d, c => { c["weights"]!["file"] = SharedData.Path("models", "cifar10-resnet56.safetensors"); }), 2, "wrong or damaged file", true),
+        new("card weights file is a FIFO", d => TrainCard(d, c => { c["weights"]!["file"] = Fifo(d, "w.safetensors"); c["weights"]!.AsObject().Remove("sha256"); c["weights"]!.AsObject().Remove("bytes"); }), 2, "is a FIFO", true),
+        new("ResNet-56 weights in a ResNet-20 card without sha256/bytes", d => TrainCard(d, c => { c["weights"]!["file"] = SharedData.Path("models", "cifar10-resnet56.safetensors"); c["weights"]!.AsObject().Remove("sha256"); c["weights"]!.AsObject().Remove("bytes"); }), 2, "unused", true),
+        new("lr 1e30 diverges", d => Diverging(d), 3, "training diverged at step", true),
+        new("encode --max-image-pixels 10 on an 8x8 PNG", d => new[] { "encode", "--model", SharedData.Path("fixtures", "tiny-clip"), "--images", Png(d, "x.png"), "--out", Path.Combine(d, "e.safetensors"), "--max-image-pixels", "10" }, 2, "above the limit of 10 (--max-image-pixels)", true),
+        new("score --max-image-pixels 10 on an 8x8 PNG", d => new[] { "score", "--model", SharedData.Path("fixtures", "tiny-llava"), "--image", Png(d, "x.png"), "--prompt", "q", "--candidates", "a", "--max-image-pixels", "10" }, 2, "above the limit of 10 (--max-image-pixels)", true),
+        new("generate --max-image-pixels 10 on an 8x8 PNG", d => new[] { "generate", "--model", SharedData.Path("fixtures", "tiny-llava"), "--image", Png(d, "x.png"), "--prompt", "q", "--max-image-pixels", "10" }, 2, "above the limit of 10 (--max-image-pixels)", true),
+        new("generate token id out of range", d => new[] { "generate", "--model", SharedData.Path("fixtures", "tiny-llava"), "--image", Png(d, "x.png"), "--input-ids", "1,999999" }, 2, "token id 999999 is outside the model's vocabulary", true),
+        new("CLIP layers 1 (weights hold more)", d => EncodeClipWithWeights(d, "vision_config", "num_hidden_layers", 1), 2, "unused", true),
+        new("CLIP heads not dividing hidden", d => EncodeClip(d, "vision_config", "num_attention_heads", 7), 2, "num_attention_heads", true),
         // HF CLIP configs (tiny fixture, config edited)
         new("CLIP heads 0", d => EncodeClip(d, "vision_config", "num_attention_heads", 0), 2, "'num_attention_heads' must be in 1..", true),
         new("CLIP hidden -64", d => EncodeClip(d, "text_config", "hidden_size", -64), 2, "'hidden_size' must be in 1..", true),
@@ -177,6 +248,8 @@ public class BadInputTable
         new("CLIP hidden 2.5", d => EncodeClip(d, "vision_config", "hidden_size", 2.5), 2, "'hidden_size' should be a 32-bit integer", true),
         // token ids
         new("score token id out of range", d => new[] { "score", "--model", SharedData.Path("fixtures", "tiny-llama"), "--input-ids", "1,5,999999", "--candidate-ids", "3" }, 2, "token id 999999 is outside the model's vocabulary", true),
+        new("score question under --prompt", d => new[] { "score", "--model", SharedData.Path("fixtures", "tiny-llama"), "--prompt", "What is in the image?", "--input-ids", "1,5", "--candidate-ids", "3" }, 2, "--prompt expects a prompt file (prompt.safetensors), not text; the question text is --question", true),
+        new("generate question under --prompt", d => new[] { "generate", "--model", SharedData.Path("fixtures", "tiny-llava"), "--prompt", "What is in the image?" }, 2, "the question text is --question", true),
         new("score negative token id", d => new[] { "score", "--model", SharedData.Path("fixtures", "tiny-llama"), "--input-ids", "1,5", "--candidate-ids", "-3" }, 2, "token id -3 is outside", true),
     };
 
@@ -199,6 +272,48 @@ public class BadInputTable
         Assert.True(r.Stderr.Contains(row.Fragment, StringComparison.Ordinal), $"{row.Name}: stderr lacks \"{row.Fragment}\": {r.Stderr}");
         Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Record(row, r.ExitCode, r.Stderr);
+    }
+
+    private static readonly object TableLock = new();
+
+    /// <summary>With TVP_BAD_INPUT_TABLE=FILE, appends the row as markdown (input | exit | message, temp paths shortened) for the closing note.</summary>
+    private static void Record(Row row, int exit, string stderr)
+    {
+        if (Environment.GetEnvironmentVariable("TVP_BAD_INPUT_TABLE") is not { Length: > 0 } file) return;
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int at = Array.FindIndex(lines, l => l.StartsWith("error:", StringComparison.Ordinal));
+        // A message may list its problems on indented lines after the error line (checkpoint mismatches): keep two.
+        var line = string.Join(" ", lines.Skip(at).Take(3).TakeWhile((l, i) => i == 0 || l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim()));
+        line = System.Text.RegularExpressions.Regex.Replace(line, @"/tmp/tvp-test-[0-9a-f]+/", "$TMP/").Replace(SharedData.Root, "$SHARED").Replace("|", "\\|");
+        lock (TableLock) File.AppendAllText(file, $"| {row.Name} | {exit} | `{line}` |\n");
+    }
+
+    [Fact]
+    public void AllowTruncatedImagesDecodesWithAWarning()
+    {
+        using var dir = new TempDir();
+        var image = Truncated(dir.Path, "t.jpg", Jpeg(64, 64), 0.6); // a JPEG cut mid-scan still decodes (the rest filled in)
+        var refused = InProcessCli.Run(Apply(dir.Path, image));
+        Assert.Equal(2, refused.ExitCode);
+        var r = InProcessCli.Run(Apply(dir.Path, image).Concat(new[] { "--allow-truncated-images" }).ToArray());
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("truncated", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "o", "t.png")));
+    }
+
+    [SharedFact]
+    public void ADivergedRunKeepsItsBestPromptOnDisk()
+    {
+        using var dir = new TempDir();
+        var args = Diverging(dir.Path);
+        var r = InProcessCli.Run(args);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("the best prompt (step", r.Stderr);
+        var saved = Path.Combine(dir.Path, "run", "prompt.safetensors");
+        Assert.True(File.Exists(saved), $"the message says the best prompt is kept, but {saved} is missing; stderr: {r.Stderr}");
+        var (prompt, _) = Tvp.Prompts.PromptFile.Load(saved); // refuses non-finite or implausible values
+        prompt.Dispose();
     }
 
     [Fact]

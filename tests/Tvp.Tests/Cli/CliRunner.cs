@@ -28,9 +28,14 @@ public static class CliRunner
         return psi;
     }
 
-    public static Result RunIn(string workingDirectory, params string[] args)
+    public static Result RunIn(string workingDirectory, params string[] args) => RunWith(workingDirectory, null, args);
+
+    /// <summary>Runs tvp with extra environment variables (e.g. a locale).</summary>
+    public static Result RunWith(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var p = Process.Start(Info(workingDirectory, args))!;
+        var psi = Info(workingDirectory, args);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException("tvp did not finish: " + string.Join(" ", args)); }

@@ -227,4 +227,17 @@ public class CliTests
                 }
             }
     }
+
+    [SharedFact]
+    public void NumbersStayInvariantUnderAGermanLocale()
+    {
+        // Globalization is on (ICU): a German locale really would write decimal commas.
+        Assert.Equal(",", new System.Globalization.CultureInfo("de-DE").NumberFormat.NumberDecimalSeparator);
+        var german = new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8", ["LC_ALL"] = "de_DE.UTF-8" };
+        var r = CliRunner.RunWith(SharedData.RepoRoot, german, "score", "--model", SharedData.Path("fixtures", "tiny-llama"),
+            "--input-ids", "1,5,7", "--candidate-ids", "3;4");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Matches(@"-\d+\.\d{6} ", r.Stdout);
+        Assert.DoesNotMatch(@"\d,\d", r.Stdout);
+    }
 }

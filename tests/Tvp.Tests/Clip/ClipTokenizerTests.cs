@@ -81,4 +81,11 @@ public class ClipTokenizerTests
         Assert.Equal(49407, batch[2, 76]);
         Assert.Equal(2368, batch[2, 75]);
     }
+
+    [Theory]
+    [InlineData("e\u0301", "\u00e9")]          // e + combining acute → é (NFC composes)
+    [InlineData("\u212b", "\u00e5")]           // Angstrom sign → Å (canonical equivalent), then lower-cased
+    [InlineData("A  \t B", "a b")]
+    public void NormalizeComposesWithThePlatformsUnicode(string text, string expected) =>
+        Assert.Equal(expected, ClipTokenizer.Normalize(text));
 }

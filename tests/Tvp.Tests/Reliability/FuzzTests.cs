@@ -101,6 +101,80 @@ public class FuzzTests(ITestOutputHelper output)
             Tvp.IO.Tokenizers.ClipTokenizer.FromTokenizerJson(f).Encode("a photo of a cat"))));
     }
 
+    /// <summary>
+    /// A small self-consistent slow-tokenizer pair cut from the shared CLIP files: the 512 byte tokens, the first
+    /// <paramref name="merges"/> merges with their results (CLIP's vocabulary lists merge results in merge order,
+    /// from id 512), and the two special tokens renumbered after them.
+    /// </summary>
+    private static (string Vocab, string Merges) SmallVocabAndMerges(int merges)
+    {
+        var full = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(SharedData.Path("fixtures", "clip-tokenizer", "vocab.json")))!;
+        var vocab = full.Where(kv => kv.Value < 512 + merges).OrderBy(kv => kv.Value).ToDictionary(kv => kv.Key, kv => kv.Value);
+        vocab["<|startoftext|>"] = 512 + merges;
+        vocab["<|endoftext|>"] = 513 + merges;
+        var lines = File.ReadLines(SharedData.Path("fixtures", "clip-tokenizer", "merges.txt")).Take(merges + 1);
+        return (System.Text.Json.JsonSerializer.Serialize(vocab), string.Join("\n", lines) + "\n");
+    }
+
+    [SharedFact]
+    public void ClipVocabJsonOnlyThrowsTypedErrors()
+    {
+        var (vocab, merges) = SmallVocabAndMerges(100);
+        Assert.NotEmpty(ClipTokenizerFrom(vocab, merges).Encode("a photo of a cat")); // the valid pair works
+        Report("vocab.json", Fuzzing.Check(Fuzzing.Text(vocab), b => Fuzzing.ViaFile("vocab.json", b, f =>
+        {
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(f)!, "merges.txt"), merges);
+            Tvp.IO.Tokenizers.ClipTokenizer.FromVocabAndMerges(f, Path.Combine(Path.GetDirectoryName(f)!, "merges.txt")).Encode("a photo of a cat");
+        })));
+    }
+
+    [SharedFact]
+    public void ClipMergesTxtOnlyThrowsTypedErrors()
+    {
+        var (vocab, merges) = SmallVocabAndMerges(100);
+        Report("merges.txt", Fuzzing.Check(Fuzzing.Bytes(System.Text.Encoding.UTF8.GetBytes(merges)), b => Fuzzing.ViaFile("merges.txt", b, f =>
+        {
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(f)!, "vocab.json"), vocab);
+            Tvp.IO.Tokenizers.ClipTokenizer.FromVocabAndMerges(Path.Combine(Path.GetDirectoryName(f)!, "vocab.json"), f).Encode("a photo of a cat");
+        })));
+    }
+
+    private static Tvp.IO.Tokenizers.ClipTokenizer ClipTokenizerFrom(string vocab, string merges)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("vocab.json"), vocab);
+        File.WriteAllText(dir.File("merges.txt"), merges);
+        return Tvp.IO.Tokenizers.ClipTokenizer.FromVocabAndMerges(dir.File("vocab.json"), dir.File("merges.txt"));
+    }
+
+    [Fact]
+    public void OnnxModelCardsOnlyThrowTypedErrors()
+    {
+        using var dir = new TempDir();
+        var onnx = dir.File("model.onnx");
+        File.WriteAllBytes(onnx, new Onnx.OnnxModelBuilder(13)
+            .Input("x", 1, 3, 4, 4)
+            .Initializer("w", Enumerable.Range(0, 2 * 3 * 3 * 3).Select(i => i * 0.01f).ToArray(), 2, 3, 3, 3)
+            .Node("Conv", new[] { "x", "w" }, new[] { "y" }, Onnx.OnnxModelBuilder.Ints("pads", 1, 1, 1, 1))
+            .Node("GlobalAveragePool", new[] { "y" }, new[] { "z" })
+            .Node("Flatten", new[] { "z" }, new[] { "logits" })
+            .Output("y").Output("logits").Bytes);
+        var labels = dir.File("labels.txt");
+        File.WriteAllText(labels, "cat\ndog\n");
+        var card = new JsonObject
+        {
+            ["name"] = "fuzz", ["onnx"] = onnx, ["input"] = "x", ["input_size"] = 4, ["scale"] = 255,
+            ["mean"] = new JsonArray(123.7, 116.3, 103.5), ["std"] = new JsonArray(58.4, 57.1, 57.4), ["channel_order"] = "BGR",
+            ["interpolation"] = "bilinear", ["features_output"] = "y", ["logits_output"] = "logits", ["labels"] = labels,
+        }.ToJsonString();
+        using var pixels = rand(1, 3, 6, 6);
+        Report("ONNX model card", Fuzzing.Check(Fuzzing.Text(card), b => Fuzzing.ViaFile("model.json", b, f =>
+        {
+            using var m = Tvp.Models.Onnx.OnnxImageModel.Load(f);
+            using var features = m.ImageFeatures(pixels);
+        })));
+    }
+
     [Fact]
     public void OnnxModelsOnlyThrowTypedErrors()
     {

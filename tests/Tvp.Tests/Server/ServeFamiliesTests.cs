@@ -32,7 +32,7 @@ public sealed class ServeFamiliesTests : IDisposable
         var png = ServerTestFiles.Png(40, 36, seed: 5);
         File.WriteAllBytes(_tmp.File("img.png"), png);
         const string question = "what is in the image?";
-        var cli = CliRunner.Run("generate", "--model", folder, "--image", _tmp.File("img.png"), "--prompt", question, "--max-new-tokens", "5", "--json");
+        var cli = CliRunner.Run("generate", "--model", folder, "--image", _tmp.File("img.png"), "--question", question, "--max-new-tokens", "5", "--json");
         Assert.True(cli.ExitCode == 0, cli.Stderr);
         var expected = (string)JsonNode.Parse(cli.Stdout)!["text"]!;
 

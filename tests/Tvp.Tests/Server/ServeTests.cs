@@ -41,7 +41,7 @@ public sealed class ServeTests : IDisposable
         var model = ServerTestFiles.TinyLlava(_tmp.Path);
         var png = ServerTestFiles.Png(45, 37, seed: 21);
         File.WriteAllBytes(_tmp.File("img.png"), png);
-        var cli = CliRunner.Run("generate", "--model", model, "--image", _tmp.File("img.png"), "--prompt", Question, "--max-new-tokens", "6", "--json");
+        var cli = CliRunner.Run("generate", "--model", model, "--image", _tmp.File("img.png"), "--question", Question, "--max-new-tokens", "6", "--json");
         Assert.True(cli.ExitCode == 0, cli.Stderr);
         var expected = (string)JsonNode.Parse(cli.Stdout)!["text"]!;
         Assert.False(string.IsNullOrWhiteSpace(expected));
@@ -76,7 +76,7 @@ public sealed class ServeTests : IDisposable
         var model = ServerTestFiles.TinyLlava(_tmp.Path);
         var png = ServerTestFiles.Png(32, 32, seed: 22);
         File.WriteAllBytes(_tmp.File("img.png"), png);
-        var cli = CliRunner.Run("score", "--model", model, "--image", _tmp.File("img.png"), "--prompt", Question, "--candidates", "a cat,a red car,dog", "--json");
+        var cli = CliRunner.Run("score", "--model", model, "--image", _tmp.File("img.png"), "--question", Question, "--candidates", "a cat,a red car,dog", "--json");
         Assert.True(cli.ExitCode == 0, cli.Stderr);
         var expected = JsonNode.Parse(cli.Stdout)!["candidates"]!.AsArray();
 

@@ -54,6 +54,39 @@ public class StudyResultsTests
         Assert.Contains("no significant difference", source.Claim);
     }
 
+    private static CellOutcome FromSource(string source, string model, string role, int seed, int correct) =>
+        new(model, role, source, "vp", 0, 0, "connector", 0, null, 0, "frequency", seed, FirstK(100, correct), FirstK(100, 20));
+
+    [Fact]
+    public void An_ensemble_prompt_is_compared_with_each_single_source_prompt_on_the_shared_targets()
+    {
+        var list = new List<CellOutcome>();
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            list.Add(FromSource("a", "a", "source", seed, 70));
+            list.Add(FromSource("a", "t", "target", seed, 30 + seed));   // single source a: ~32 % on t
+            list.Add(FromSource("b", "b", "source", seed, 70));
+            list.Add(FromSource("b", "t", "target", seed, 60 + seed));   // single source b: ~62 % on t
+            list.Add(FromSource("a+b", "a", "source", seed, 65));
+            list.Add(FromSource("a+b", "b", "source", seed, 65));
+            list.Add(FromSource("a+b", "t", "target", seed, 60 + seed)); // ensemble: as good as b, far better than a
+        }
+        var r = StudyResults.Build("e", list, 300);
+        var vsSingle = r.Comparisons.Where(c => c.SourceB is not null).ToArray();
+        Assert.Equal(2, vsSingle.Length);                             // t only: a and b are not targets of the ensemble
+        Assert.All(vsSingle, c => Assert.Equal(("t", "a+b", "vp", "vp", 3), (c.Model, c.Source, c.A, c.B, c.Seeds)));
+        var vsA = vsSingle.Single(c => c.SourceB == "a");
+        Assert.Equal(0.30, vsA.DiffMean, 12);
+        Assert.True(vsA.DiffCi95[0] > 0);
+        Assert.StartsWith("vp (a+b) > vp (a) on target t: diff +30.00", vsA.Claim);
+        var vsB = vsSingle.Single(c => c.SourceB == "b");
+        Assert.Equal(0, vsB.DiffMean, 12);
+        Assert.Contains("no significant difference", vsB.Claim);
+        Assert.Contains(vsA.Claim, r.Claims());
+        Assert.All(r.Comparisons.Where(c => c.SourceB is null), c => Assert.NotEqual(c.A, c.B));
+        Assert.Contains("\"source_b\": \"a\"", r.ToJson());
+    }
+
     [Fact]
     public void Order_of_outcomes_does_not_change_the_numbers()
     {

@@ -134,4 +134,27 @@ public class StudySpecTests
             Assert.False(string.IsNullOrWhiteSpace(StudySpec.Load(name).Description), name + " has no description (sizes)");
         }
     }
+    [Fact]
+    public void Built_in_studies_keep_the_grid_shapes_the_issue_asks_for()
+    {
+        int Count(string name) => StudyPlan.Expand(StudySpec.Load(name)).Count;
+        var zoo = StudySpec.Load("zoo");
+        Assert.Equal(4 * 5 * 5, Count("zoo"));                          // each head as source × 5 methods × 5 seeds (+ none)
+        Assert.True(zoo.Rotate);
+        var lambda = StudySpec.Load("lambda").Prompts.Single();
+        foreach (var axis in new[] { lambda.Fca.Values, lambda.Tse.Values })
+            Assert.Superset(new HashSet<double>(new[] { 0, 0.001, 0.005 }), new HashSet<double>(axis));
+        Assert.Equal(new[] { 1, 4, 16, 64, 0 }, StudySpec.Load("shots").Train.Shots!.Values);
+        var robustness = StudyPlan.Conditions(StudySpec.Load("robustness"));
+        Assert.Equal(Tvp.Data.Corruptions.Names.Count * 5, robustness.Count);   // every corruption × severities 1-5
+        foreach (var name in new[] { "mobilenet", "mobilenet-gtsrb" })
+        {
+            var spec = StudySpec.Load(name);
+            Assert.Equal(new[] { "frequency", "iterative" }, spec.LabelMap.Values);
+            Assert.True(spec.Train.Epochs is >= 2, name + ": ILM recomputes the mapping from the second epoch on");
+        }
+        Assert.NotEmpty(StudySpec.Load("ensemble").Ensembles);
+        foreach (var name in StudySpec.BuiltIns.Where(n => n is not ("tiny" or "robustness")))
+            Assert.True(StudySpec.Load(name).TestLimit is 0 or >= 500, name + ": the paired bootstrap needs at least 500 test images");
+    }
 }

@@ -68,5 +68,7 @@ public sealed record StudySelection(string Source, int Shots, string? Corruption
 /// <param name="Seeds">Seeds paired.</param>
 /// <param name="Resamples">Bootstrap resamples.</param>
 /// <param name="Claim">"a > b on model: diff +x [lo, hi], p=…" when the interval excludes 0, else "no significant difference".</param>
+/// <param name="SourceB">Source of prompt b when it differs from <paramref name="Source"/> (an ensemble prompt against a
+/// single-source prompt of one of its members); null when both prompts share the source.</param>
 public sealed record StudyComparison(string Model, string Role, string Source, int Shots, string? Corruption, int Severity, string LabelMap,
-    string A, string B, double DiffMean, double[] DiffCi95, double PValue, int Seeds, int Resamples, string Claim);
+    string A, string B, double DiffMean, double[] DiffCi95, double PValue, int Seeds, int Resamples, string Claim, string? SourceB = null);

@@ -35,8 +35,11 @@ public readonly record struct TestCondition(string? Corruption, int Severity)
 public sealed record StudyJob(int Index, string Hash, IReadOnlyList<string> Sources, IReadOnlyList<(string Model, string Role)> Models, string Prompt,
     string LabelMap, TestCondition TrainCondition, IReadOnlyList<TestCondition> Conditions, TvpOptions Options)
 {
+    /// <summary>Joins the sources of an ensemble in <see cref="SourceName"/>.</summary>
+    public const char EnsembleSeparator = '+';
+
     /// <summary>"a" or "a+b" for an ensemble (a model given by path shows as its file name without extension).</summary>
-    public string SourceName => string.Join("+", Sources.Select(s =>
+    public string SourceName => string.Join(EnsembleSeparator, Sources.Select(s =>
         s.Contains('/') || s.Contains(Path.DirectorySeparatorChar) ? Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(s)) : s));
 }
 

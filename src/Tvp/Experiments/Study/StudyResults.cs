@@ -66,6 +66,7 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
                 for (int j = i + 1; j < prompts.Length; j++)
                     if ((prompts.Length <= MaxAllPairs || i == 0) && Compare(members, prompts[j], prompts[i], resamples) is { } c) comparisons.Add(c);
         }
+        comparisons.AddRange(EnsembleComparisons(outcomes, resamples));
         return new StudyResults(name, cells, comparisons) { Selected = Select(cells) };
     }
 
@@ -101,6 +102,24 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
 
     private static double Accuracy(bool[] correct) => correct.Length == 0 ? 0 : (double)correct.Count(c => c) / correct.Length;
 
+    /// <summary>
+    /// Each ensemble prompt (source "a+b") against the single-source prompt of each of its members with the same method
+    /// and condition, on every model both evaluated as a target (same test images, same seeds).
+    /// </summary>
+    private static IEnumerable<StudyComparison> EnsembleComparisons(IReadOnlyList<CellOutcome> outcomes, int resamples)
+    {
+        var targets = outcomes.Where(o => o.Role == "target").ToArray();
+        var groups = targets.Select(o => o.Group).Distinct().ToHashSet();
+        foreach (var ensemble in groups.Where(g => g.Source.Contains(StudyJob.EnsembleSeparator, StringComparison.Ordinal)))
+            foreach (var member in ensemble.Source.Split(StudyJob.EnsembleSeparator))
+            {
+                var single = ensemble with { Source = member };
+                if (!groups.Contains(single)) continue;
+                var members = targets.Where(o => o.Group == ensemble || o.Group == single).ToArray();
+                if (Compare(members, ensemble, single, resamples) is { } c) yield return c;
+            }
+    }
+
     private static StudyComparison? Compare(CellOutcome[] members, CellGroupKey a, CellGroupKey b, int resamples)
     {
         var ra = members.Where(o => o.Group == a).ToDictionary(o => o.Seed);
@@ -111,12 +130,15 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
         // The claim names the better method first and states its lead (so the printed difference is positive);
         // diff_mean / diff_ci95 in the JSON stay a − b.
         bool aWins = d.Mean > 0;
+        bool sameSource = a.Source == b.Source;
+        // Prompts of different sources (an ensemble against a single source) are named with their source.
+        string na = sameSource ? a.Prompt : $"{a.Prompt} ({a.Source})", nb = sameSource ? b.Prompt : $"{b.Prompt} ({b.Source})";
         string claim = d.Significant
-            ? (aWins ? $"{a.Prompt} > {b.Prompt}" : $"{b.Prompt} > {a.Prompt}") + $" on {Where(a)}: diff " +
+            ? (aWins ? $"{na} > {nb}" : $"{nb} > {na}") + $" on {Where(a)}: diff " +
               (aWins ? $"{Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}]" : $"{Points(-d.Mean)} [{Points(-d.Ci95[1])}, {Points(-d.Ci95[0])}]") + $", p={P(d.PValue)}"
-            : $"{a.Prompt} vs {b.Prompt} on {Where(a)}: no significant difference (diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)})";
+            : $"{na} vs {nb} on {Where(a)}: no significant difference (diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)})";
         return new StudyComparison(a.Model, a.Role, a.Source, a.Shots, a.Corruption, a.Severity, a.LabelMap, a.Prompt, b.Prompt,
-            d.Mean, d.Ci95, d.PValue, d.Seeds, d.Resamples, claim);
+            d.Mean, d.Ci95, d.PValue, d.Seeds, d.Resamples, claim, sameSource ? null : b.Source);
     }
 
     private static string Where(CellGroupKey k) =>

@@ -81,9 +81,10 @@ public static class StudyRunner
         var training = trainer.Train(prompt, trainBatches, split.TrainIndices, split.ValidationIndices, cancel: cancel);
         progress.End();
         ilm?.RestoreUnprompted();
-        // ILM evaluates the prompt on every classifier with the FLM of the training images carrying it ("none" keeps the unprompted FLM).
+        // ILM: the source keeps its last training mapping, the other classifiers get the FLM of the training images
+        // carrying the prompt ("none" keeps the unprompted FLM).
         var previous = iterative && models.Any(m => m.Model is ILabelledClassifier)
-            ? IterativeLabelMapping.MapForPrompt(models.Select(m => m.Model), data.Classes, trainBatches, split.TrainIndices, o.EvalBatchSize, prompt, cancel)
+            ? IterativeLabelMapping.MapForPrompt(models.Select(m => m.Model), data.Classes, trainBatches, split.TrainIndices, o.EvalBatchSize, prompt, cancel, ilm)
             : null;
         var outcomes = new List<CellFileOutcome>();
         foreach (var c in job.Conditions)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -7,9 +8,12 @@ namespace Tvp.IO.Tokenizers;
 /// The CLIP tokenizer as HF's <c>tokenizer.json</c> defines it (CLIPTokenizerFast): NFC, whitespace runs
 /// collapsed to one space, lower-casing; special tokens matched in the text; the CLIP split regex; byte-level
 /// BPE with <c>&lt;/w&gt;</c> word ends; <c>&lt;|startoftext|&gt;</c> … <c>&lt;|endoftext|&gt;</c> around it.
-/// Loads <c>tokenizer.json</c>, or <c>vocab.json</c> + <c>merges.txt</c>.
+/// With a <c>tokenizer.json</c> the Rust <c>tokenizers</c> library (Tokenizers.DotNet) encodes; with only
+/// <c>vocab.json</c> + <c>merges.txt</c> (no library reads that pair with CLIP's <c>&lt;/w&gt;</c> word ends) the
+/// BPE in <see cref="ClipBpe"/> does. Decoding (HF's ByteLevel decode, then <c>&lt;/w&gt;</c> → space, which
+/// tokenizer.json alone does not express) is <see cref="ClipBpe.Decode"/> either way.
 /// </summary>
-internal sealed class ClipTokenizer
+internal sealed class ClipTokenizer : IDisposable
 {
     /// <summary>CLIP's context length.</summary>
     public const int ContextLength = 77;
@@ -17,7 +21,9 @@ internal sealed class ClipTokenizer
     private static readonly Regex Whitespace = new(@"\s+", RegexOptions.Compiled);
     private static readonly Regex Pieces = new(@"'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+", RegexOptions.Compiled);
 
-    private readonly ClipBpe _bpe;
+    private readonly ClipBpe? _bpe;
+    private readonly global::Tokenizers.DotNet.Tokenizer? _rust;
+    private readonly Lock _rustLock = new();
     private readonly Dictionary<string, int> _vocab;
     private readonly string[] _idToToken;
     private readonly Dictionary<string, int> _special;
@@ -35,7 +41,8 @@ internal sealed class ClipTokenizer
     /// <summary>Where the tokenizer was loaded from.</summary>
     public string Source { get; }
 
-    private ClipTokenizer(string source, Dictionary<string, int> vocab, List<(string, string)> merges, Dictionary<string, int> special, string bos, string eos)
+    private ClipTokenizer(string source, Dictionary<string, int> vocab, Dictionary<string, int> special, string bos, string eos,
+        List<(string, string)>? merges, global::Tokenizers.DotNet.Tokenizer? rust)
     {
         Source = source;
         _vocab = vocab;
@@ -43,12 +50,21 @@ internal sealed class ClipTokenizer
         _special = special;
         BosId = _vocab.TryGetValue(bos, out var b) ? b : throw new InvalidDataException($"{source}: start token '{bos}' is not in the vocabulary");
         EosId = _vocab.TryGetValue(eos, out var e) ? e : throw new InvalidDataException($"{source}: end token '{eos}' is not in the vocabulary");
+        if (_vocab.Count == 0) throw new InvalidDataException($"{source}: empty vocabulary");
+        int maxVocabulary = Limits.Current.MaxVocabulary;
+        foreach (var (tok, id) in _vocab)
+            if (id < 0 || id >= maxVocabulary)
+                throw new InvalidDataException($"{source}: token '{tok}' has id {id}, outside 0..{maxVocabulary - 1}");
         int size = _vocab.Values.Max() + 1;
         _idToToken = new string[size];
         foreach (var (tok, id) in _vocab) _idToToken[id] = tok;
-        _bpe = new ClipBpe(_vocab, merges, EosId);
-        if (special.Count > 0)
-            _specialSplit = new Regex("(" + string.Join("|", special.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)) + ")", RegexOptions.Compiled);
+        _rust = rust;
+        if (merges is not null)
+        {
+            _bpe = new ClipBpe(_vocab, merges, EosId);
+            if (special.Count > 0)
+                _specialSplit = new Regex("(" + string.Join("|", special.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)) + ")", RegexOptions.Compiled);
+        }
     }
 
     /// <summary>Loads from a checkpoint folder: <c>tokenizer.json</c> if present, else <c>vocab.json</c> + <c>merges.txt</c>.</summary>
@@ -63,44 +79,23 @@ internal sealed class ClipTokenizer
         throw new FileNotFoundException($"{folder}: no CLIP tokenizer (tokenizer.json, or vocab.json + merges.txt)", json);
     }
 
-    /// <summary>Loads an HF <c>tokenizer.json</c> (BPE model with <c>&lt;/w&gt;</c> end-of-word suffix).</summary>
+    /// <summary>Loads an HF <c>tokenizer.json</c> (BPE model with <c>&lt;/w&gt;</c> end-of-word suffix); Tokenizers.DotNet encodes.</summary>
     public static ClipTokenizer FromTokenizerJson(string path)
     {
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            var root = doc.RootElement;
-            var model = root.GetProperty("model");
-            if (model.TryGetProperty("type", out var type) && type.GetString() != "BPE")
-                throw new InvalidDataException($"{path}: model type '{type.GetString()}' is not BPE");
-            if (model.TryGetProperty("end_of_word_suffix", out var suffix) && suffix.ValueKind == JsonValueKind.String && suffix.GetString() != ClipBpe.EndOfWord)
-                throw new InvalidDataException($"{path}: end_of_word_suffix '{suffix.GetString()}' is not CLIP's '</w>'");
-            var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var p in model.GetProperty("vocab").EnumerateObject()) vocab[p.Name] = p.Value.GetInt32();
-            var merges = new List<(string, string)>();
-            int line = 0;
-            foreach (var m in model.GetProperty("merges").EnumerateArray())
-            {
-                line++;
-                if (m.ValueKind == JsonValueKind.Array) merges.Add((m[0].GetString()!, m[1].GetString()!));
-                else merges.Add(SplitMerge(m.GetString()!, path, line));
-            }
-            var special = new Dictionary<string, int>(StringComparer.Ordinal);
-            if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array)
-                foreach (var t in added.EnumerateArray())
-                    special[t.GetProperty("content").GetString()!] = t.GetProperty("id").GetInt32();
-            string bos = "<|startoftext|>", eos = "<|endoftext|>";
-            if (root.TryGetProperty("post_processor", out var pp) && pp.ValueKind == JsonValueKind.Object)
-            {
-                if (pp.TryGetProperty("cls", out var cls) && cls.ValueKind == JsonValueKind.Array) bos = cls[0].GetString()!;
-                if (pp.TryGetProperty("sep", out var sep) && sep.ValueKind == JsonValueKind.Array) eos = sep[0].GetString()!;
-            }
-            return new ClipTokenizer(path, vocab, merges, special, bos, eos);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
-        {
-            throw new InvalidDataException($"{path}: not a CLIP tokenizer.json ({e.Message})", e);
-        }
+        var file = ClipTokenizerJson.Load(path);
+        if (file.Model.Type is { } type && type != "BPE")
+            throw new InvalidDataException($"{path}: model type '{type}' is not BPE");
+        if (file.Model.EndOfWordSuffix is { } suffix && suffix != ClipBpe.EndOfWord)
+            throw new InvalidDataException($"{path}: end_of_word_suffix '{suffix}' is not CLIP's '</w>'");
+        var special = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var t in file.AddedTokens ?? []) special[t.Content] = t.Id;
+        var bos = ClipTokenizerJson.TokenOf(file.PostProcessor?.Cls, "<|startoftext|>");
+        var eos = ClipTokenizerJson.TokenOf(file.PostProcessor?.Sep, "<|endoftext|>");
+        global::Tokenizers.DotNet.Tokenizer rust;
+        try { rust = new global::Tokenizers.DotNet.Tokenizer(path); }
+        catch (global::Tokenizers.DotNet.TokenizerException e) { throw new InvalidDataException($"{path}: cannot load tokenizer: {e.Message}", e); }
+        try { return new ClipTokenizer(path, new Dictionary<string, int>(file.Model.Vocab, StringComparer.Ordinal), special, bos, eos, null, rust); }
+        catch { rust.Dispose(); throw; }
     }
 
     /// <summary>Loads the slow-tokenizer files: <c>vocab.json</c> and <c>merges.txt</c> (<c>#version</c> header allowed).</summary>
@@ -125,7 +120,7 @@ internal sealed class ClipTokenizer
         var special = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var s in new[] { "<|startoftext|>", "<|endoftext|>" })
             if (vocab.TryGetValue(s, out var id)) special[s] = id;
-        return new ClipTokenizer(vocabPath, new Dictionary<string, int>(vocab, StringComparer.Ordinal), merges, special, "<|startoftext|>", "<|endoftext|>");
+        return new ClipTokenizer(vocabPath, new Dictionary<string, int>(vocab, StringComparer.Ordinal), special, "<|startoftext|>", "<|endoftext|>", merges, null);
     }
 
     private static (string, string) SplitMerge(string s, string path, int line)
@@ -136,18 +131,21 @@ internal sealed class ClipTokenizer
     }
 
     /// <summary>
-    /// HF normaliser: NFC, whitespace runs → one space, lower-case (char by char). NFC comes from a library
-    /// because the build runs with invariant globalization, where <see cref="string.Normalize()"/> is a no-op.
+    /// HF normaliser: NFC (the platform's ICU, <see cref="string.Normalize(NormalizationForm)"/>), whitespace
+    /// runs → one space, lower-case (char by char).
     /// </summary>
-    public static string Normalize(string text)
-    {
-        var nfc = text.All(char.IsAscii) ? text : ADRaffy.ENSNormalize.ENSNormalize.NF.NFC(text);
-        return Whitespace.Replace(nfc, " ").ToLowerInvariant();
-    }
+    public static string Normalize(string text) =>
+        Whitespace.Replace(text.Normalize(NormalizationForm.FormC), " ").ToLowerInvariant();
 
     /// <summary>Ids of <paramref name="text"/> with start and end tokens, neither truncated nor padded.</summary>
     public int[] Encode(string text)
     {
+        if (_rust is not null)
+        {
+            uint[] raw;
+            lock (_rustLock) raw = _rust.Encode(text); // the post-processor adds the start and end tokens
+            return raw.Select(u => (int)u).ToArray();
+        }
         var ids = new List<int> { BosId };
         var normalized = Normalize(text);
         var segments = _specialSplit is null ? new[] { normalized } : _specialSplit.Split(normalized);
@@ -155,7 +153,7 @@ internal sealed class ClipTokenizer
         {
             if (segment.Length == 0) continue;
             if (_special.TryGetValue(segment, out var sid)) { ids.Add(sid); continue; }
-            foreach (Match m in Pieces.Matches(segment)) ids.AddRange(_bpe.Encode(m.Value));
+            foreach (Match m in Pieces.Matches(segment)) ids.AddRange(_bpe!.Encode(m.Value));
         }
         ids.Add(EosId);
         return ids.ToArray();
@@ -195,4 +193,7 @@ internal sealed class ClipTokenizer
 
     /// <summary>Text of ids without special tokens (HF CLIPTokenizerFast.decode with skip_special_tokens).</summary>
     public string Decode(IEnumerable<int> ids) => ClipBpe.Decode(Tokens(ids.Where(id => !_special.ContainsValue(id))));
+
+    /// <summary>Releases the Rust tokenizer, if any.</summary>
+    public void Dispose() => _rust?.Dispose();
 }

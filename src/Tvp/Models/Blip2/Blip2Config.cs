@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Tvp.Models.Clip;
+using Tvp.IO.Json;
 using Tvp.Models.Llama;
 using Tvp.Models.Opt;
 using Tvp.Models.T5;
@@ -38,20 +38,17 @@ internal sealed record Blip2Config(Blip2Kind Kind, Blip2VisionConfig Vision, Bli
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json", path);
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return FromJson(doc.RootElement, path);
+        return From(ConfigJson.ReadFile<Blip2ConfigJson>(path), path);
     }
 
-    /// <summary>Parses a blip-2 / instructblip config object; <paramref name="source"/> names the file in errors.</summary>
-    public static Blip2Config FromJson(JsonElement e, string source)
+    /// <summary>The config a typed blip-2 / instructblip config.json gives; <paramref name="source"/> names the file in errors.</summary>
+    public static Blip2Config From(Blip2ConfigJson j, string source)
     {
-        var mt = ClipJson.String(e, "model_type", "");
+        var mt = j.ModelType ?? "";
         var kind = KindOf(mt) ?? throw new InvalidDataException($"{source}: model_type '{mt}' is not blip-2 or instructblip");
-        JsonElement Section(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v
-            : throw new InvalidDataException($"{source}: no {name}");
-        var tc = Section("text_config");
-        var textType = ClipJson.String(tc, "model_type", "opt"); // HF Blip2Config defaults its text_config to OPT
+        var tc = j.TextConfig is { ValueKind: JsonValueKind.Object } t ? t : throw new InvalidDataException($"{source}: no text_config");
         var where = source + " text_config";
+        var textType = ConfigJson.Bind<ModelTypeJson>(tc, where).ModelType ?? "opt"; // HF Blip2Config defaults its text_config to OPT
         var text = textType switch
         {
             "opt" => new Blip2TextModel(Opt: OptConfig.FromJson(tc, where)),
@@ -59,16 +56,15 @@ internal sealed record Blip2Config(Blip2Kind Kind, Blip2VisionConfig Vision, Bli
             "t5" => new Blip2TextModel(T5: T5Config.FromJson(tc, where)),
             _ => throw new NotSupportedException($"{where}: model_type '{textType}' is not supported (opt, llama, t5)"),
         };
-        bool? decoderOnly = LlamaConfig.OptBool(e, "use_decoder_only_language_model");
-        if (decoderOnly is bool d && d == text.IsEncoderDecoder)
+        if (j.UseDecoderOnlyLanguageModel is bool d && d == text.IsEncoderDecoder)
             throw new InvalidDataException($"{source}: use_decoder_only_language_model {d} contradicts text_config model_type '{textType}'");
-        int q = LlamaConfig.OptInt(e, "num_query_tokens") ?? 32;
+        int q = j.NumQueryTokens ?? 32;
         if (q < 1) throw new InvalidDataException($"{source}: num_query_tokens must be at least 1");
-        var qformer = Blip2QFormerConfig.FromJson(Section("qformer_config"), source + " qformer_config");
-        var vision = Blip2VisionConfig.FromJson(Section("vision_config"), source + " vision_config");
+        var qformer = Blip2QFormerConfig.From(j.QformerConfig ?? throw new InvalidDataException($"{source}: no qformer_config"), source + " qformer_config");
+        var vision = Blip2VisionConfig.From(j.VisionConfig ?? throw new InvalidDataException($"{source}: no vision_config"), source + " vision_config");
         if (qformer.EncoderHiddenSize != vision.HiddenSize)
             throw new InvalidDataException($"{source}: qformer_config encoder_hidden_size {qformer.EncoderHiddenSize} differs from vision_config hidden_size {vision.HiddenSize}");
-        return new Blip2Config(kind, vision, qformer, text, q, LlamaConfig.OptInt(e, "image_token_index"));
+        return new Blip2Config(kind, vision, qformer, text, q, j.ImageTokenIndex);
     }
 
     /// <summary>The config.json object of this config.</summary>

@@ -1,6 +1,5 @@
-using System.Text.Json;
 using Tvp.Models.Clip;
-using Tvp.Models.Llama;
+using Tvp.IO.Json;
 
 namespace Tvp.Models.Blip2;
 
@@ -20,25 +19,25 @@ internal sealed record Blip2QFormerConfig(int HiddenSize = 768, int NumLayers = 
     string HiddenAct = "gelu", double LayerNormEps = 1e-12, int CrossAttentionFrequency = 2, int EncoderHiddenSize = 1408,
     int VocabSize = 30522, int MaxPositionEmbeddings = 512, int PadTokenId = 0)
 {
-    /// <summary>Parses a qformer_config object (HF names and defaults).</summary>
-    public static Blip2QFormerConfig FromJson(JsonElement e, string source)
+    /// <summary>The config a typed qformer_config gives (HF's defaults for absent keys), checked.</summary>
+    public static Blip2QFormerConfig From(Blip2QFormerConfigJson j, string source)
     {
         var d = new Blip2QFormerConfig();
-        var act = ClipJson.String(e, "hidden_act", d.HiddenAct);
+        var act = j.HiddenAct ?? d.HiddenAct;
         ClipActivation.Check(act, source + " hidden_act");
-        var pet = ClipJson.String(e, "position_embedding_type", "absolute");
+        var pet = j.PositionEmbeddingType ?? "absolute";
         if (pet != "absolute") throw new NotSupportedException($"{source}: position_embedding_type '{pet}' is not supported (only absolute)");
         var c = new Blip2QFormerConfig(
-            HiddenSize: LlamaConfig.OptInt(e, "hidden_size") ?? d.HiddenSize,
-            NumLayers: LlamaConfig.OptInt(e, "num_hidden_layers") ?? d.NumLayers,
-            NumHeads: LlamaConfig.OptInt(e, "num_attention_heads") ?? d.NumHeads,
-            IntermediateSize: LlamaConfig.OptInt(e, "intermediate_size") ?? d.IntermediateSize,
-            HiddenAct: act, LayerNormEps: LlamaConfig.OptDouble(e, "layer_norm_eps") ?? d.LayerNormEps,
-            CrossAttentionFrequency: LlamaConfig.OptInt(e, "cross_attention_frequency") ?? d.CrossAttentionFrequency,
-            EncoderHiddenSize: LlamaConfig.OptInt(e, "encoder_hidden_size") ?? d.EncoderHiddenSize,
-            VocabSize: LlamaConfig.OptInt(e, "vocab_size") ?? d.VocabSize,
-            MaxPositionEmbeddings: LlamaConfig.OptInt(e, "max_position_embeddings") ?? d.MaxPositionEmbeddings,
-            PadTokenId: LlamaConfig.OptInt(e, "pad_token_id") ?? d.PadTokenId);
+            HiddenSize: j.HiddenSize ?? d.HiddenSize,
+            NumLayers: j.NumHiddenLayers ?? d.NumLayers,
+            NumHeads: j.NumAttentionHeads ?? d.NumHeads,
+            IntermediateSize: j.IntermediateSize ?? d.IntermediateSize,
+            HiddenAct: act, LayerNormEps: j.LayerNormEps ?? d.LayerNormEps,
+            CrossAttentionFrequency: j.CrossAttentionFrequency ?? d.CrossAttentionFrequency,
+            EncoderHiddenSize: j.EncoderHiddenSize ?? d.EncoderHiddenSize,
+            VocabSize: j.VocabSize ?? d.VocabSize,
+            MaxPositionEmbeddings: j.MaxPositionEmbeddings ?? d.MaxPositionEmbeddings,
+            PadTokenId: j.PadTokenId ?? d.PadTokenId);
         if (c.HiddenSize % c.NumHeads != 0) throw new InvalidDataException($"{source}: hidden_size {c.HiddenSize} is not a multiple of num_attention_heads {c.NumHeads}");
         if (c.CrossAttentionFrequency < 1) throw new InvalidDataException($"{source}: cross_attention_frequency must be at least 1");
         return c;

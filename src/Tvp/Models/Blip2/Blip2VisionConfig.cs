@@ -1,6 +1,5 @@
-using System.Text.Json;
 using Tvp.Models.Clip;
-using Tvp.Models.Llama;
+using Tvp.IO.Json;
 
 namespace Tvp.Models.Blip2;
 
@@ -20,21 +19,21 @@ internal sealed record Blip2VisionConfig(int HiddenSize = 1408, int Intermediate
     /// <summary>Patches per image.</summary>
     public int NumPatches => (ImageSize / PatchSize) * (ImageSize / PatchSize);
 
-    /// <summary>Parses a vision_config object (HF names and defaults).</summary>
-    public static Blip2VisionConfig FromJson(JsonElement e, string source)
+    /// <summary>The config a typed vision_config gives (HF's defaults for absent keys), checked.</summary>
+    public static Blip2VisionConfig From(Blip2VisionConfigJson j, string source)
     {
         var d = new Blip2VisionConfig();
-        var act = ClipJson.String(e, "hidden_act", d.HiddenAct);
+        var act = j.HiddenAct ?? d.HiddenAct;
         ClipActivation.Check(act, source + " hidden_act");
         var c = new Blip2VisionConfig(
-            HiddenSize: LlamaConfig.OptInt(e, "hidden_size") ?? d.HiddenSize,
-            IntermediateSize: LlamaConfig.OptInt(e, "intermediate_size") ?? d.IntermediateSize,
-            NumLayers: LlamaConfig.OptInt(e, "num_hidden_layers") ?? d.NumLayers,
-            NumHeads: LlamaConfig.OptInt(e, "num_attention_heads") ?? d.NumHeads,
-            ImageSize: LlamaConfig.OptInt(e, "image_size") ?? d.ImageSize,
-            PatchSize: LlamaConfig.OptInt(e, "patch_size") ?? d.PatchSize,
-            HiddenAct: act, LayerNormEps: LlamaConfig.OptDouble(e, "layer_norm_eps") ?? d.LayerNormEps,
-            QkvBias: LlamaConfig.OptBool(e, "qkv_bias") ?? d.QkvBias);
+            HiddenSize: j.HiddenSize ?? d.HiddenSize,
+            IntermediateSize: j.IntermediateSize ?? d.IntermediateSize,
+            NumLayers: j.NumHiddenLayers ?? d.NumLayers,
+            NumHeads: j.NumAttentionHeads ?? d.NumHeads,
+            ImageSize: j.ImageSize ?? d.ImageSize,
+            PatchSize: j.PatchSize ?? d.PatchSize,
+            HiddenAct: act, LayerNormEps: j.LayerNormEps ?? d.LayerNormEps,
+            QkvBias: j.QkvBias ?? d.QkvBias);
         if (c.HiddenSize % c.NumHeads != 0) throw new InvalidDataException($"{source}: hidden_size {c.HiddenSize} is not a multiple of num_attention_heads {c.NumHeads}");
         if (c.ImageSize % c.PatchSize != 0) throw new InvalidDataException($"{source}: image_size {c.ImageSize} is not a multiple of patch_size {c.PatchSize}");
         return c;

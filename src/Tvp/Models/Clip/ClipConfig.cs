@@ -5,14 +5,11 @@ namespace Tvp.Models.Clip;
 /// <summary>HF <c>CLIPConfig</c>: both towers, the shared projection size and the logit scale's initial value.</summary>
 internal sealed record ClipConfig(ClipTextConfig Text, ClipVisionConfig Vision, int ProjectionDim = 512, double LogitScaleInitValue = 2.6592)
 {
-    /// <summary>Reads a <c>model_type: clip</c> config.json root (missing sub-configs take HF's defaults).</summary>
-    public static ClipConfig FromJson(JsonElement root)
+    /// <summary>The config a typed <c>model_type: clip</c> config.json gives (missing sub-configs take HF's defaults), validated.</summary>
+    public static ClipConfig From(ClipConfigJson j)
     {
-        var text = ClipJson.Object(root, "text_config") is { } t ? ClipTextConfig.FromJson(t) : new ClipTextConfig();
-        var vision = ClipJson.Object(root, "vision_config") is { } v ? ClipVisionConfig.FromJson(v) : new ClipVisionConfig();
-        var c = new ClipConfig(text, vision,
-            ClipJson.Int(root, "projection_dim", 512),
-            ClipJson.Double(root, "logit_scale_init_value", 2.6592));
+        var c = new ClipConfig(ClipTextConfig.From(j.TextConfig), ClipVisionConfig.From(j.VisionConfig),
+            j.ProjectionDim ?? 512, j.LogitScaleInitValue ?? 2.6592);
         IO.Limits.Positive("config", "projection_dim", c.ProjectionDim, IO.Limits.Current.MaxWidth);
         if (!double.IsFinite(c.LogitScaleInitValue) || Math.Abs(c.LogitScaleInitValue) > 100)
             throw new InvalidDataException($"'logit_scale_init_value' must be a finite number in -100..100, got {c.LogitScaleInitValue}");

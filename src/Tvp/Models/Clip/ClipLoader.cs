@@ -1,6 +1,6 @@
-using System.Text.Json;
 using TorchSharp;
 using Tvp.IO;
+using Tvp.IO.Json;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Clip;
@@ -11,36 +11,31 @@ namespace Tvp.Models.Clip;
 /// </summary>
 internal static class ClipLoader
 {
-    /// <summary>The <c>model_type</c> of a folder's config.json, or null when there is none.</summary>
+    /// <summary>The <c>model_type</c> of a folder's config.json, or null when there is none (or it is unreadable).</summary>
     public static string? ModelType(string folder)
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return ClipJson.String(doc.RootElement, "model_type", "") is { Length: > 0 } t ? t : null;
-        }
-        catch (JsonException) { return null; }
+        try { return ConfigJson.ReadFile<ModelTypeJson>(path).ModelType is { Length: > 0 } t ? t : null; }
+        catch (InvalidDataException) { return null; }
     }
 
-    private static JsonDocument ReadConfigJson(string folder)
+    private static ClipConfigJson ReadConfigJson(string folder)
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json (not an HF checkpoint folder)", path);
-        try { return JsonDocument.Parse(IO.InputFile.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
+        return ConfigJson.ReadFile<ClipConfigJson>(path);
     }
 
     /// <summary>Reads a <c>model_type: clip</c> config.json.</summary>
     public static ClipConfig ReadConfig(string folder)
     {
-        using var doc = ReadConfigJson(folder);
-        var type = ClipJson.String(doc.RootElement, "model_type", "");
-        if (type != "clip")
-            throw new InvalidDataException($"{Path.Combine(folder, "config.json")}: model_type is '{type}', expected 'clip'" +
-                (type == "clip_vision_model" ? " (a vision tower alone: load it with the vision loader)" : ""));
-        return ClipJson.InFile(Path.Combine(folder, "config.json"), () => ClipConfig.FromJson(doc.RootElement));
+        var j = ReadConfigJson(folder);
+        var path = Path.Combine(folder, "config.json");
+        if (j.ModelType != "clip")
+            throw new InvalidDataException($"{path}: model_type is '{j.ModelType}', expected 'clip'" +
+                (j.ModelType == "clip_vision_model" ? " (a vision tower alone: load it with the vision loader)" : ""));
+        return ConfigJson.InFile(path, () => ClipConfig.From(j));
     }
 
     /// <summary>Loads a full CLIPModel (both towers, projections, logit_scale) in eval mode.</summary>
@@ -65,18 +60,15 @@ internal static class ClipLoader
     /// </summary>
     public static ClipVisionTransformer LoadVision(string folder, Device? device = null)
     {
-        ClipVisionConfig config;
-        using (var doc = ReadConfigJson(folder))
+        var path = Path.Combine(folder, "config.json");
+        var j = ReadConfigJson(folder);
+        var config = ConfigJson.InFile(path, () => j.ModelType switch
         {
-            var type = ClipJson.String(doc.RootElement, "model_type", "");
-            var root = doc.RootElement;
-            config = ClipJson.InFile(Path.Combine(folder, "config.json"), () => type switch
-            {
-                "clip" => ClipJson.Object(root, "vision_config") is { } v ? ClipVisionConfig.FromJson(v) : new ClipVisionConfig(),
-                "clip_vision_model" => ClipVisionConfig.FromJson(root),
-                _ => throw new InvalidDataException($"{Path.Combine(folder, "config.json")}: model_type is '{type}', expected 'clip' or 'clip_vision_model'"),
-            });
-        }
+            "clip" => ClipVisionConfig.From(j.VisionConfig),
+            // A clip_vision_model config.json holds the vision keys at its root.
+            "clip_vision_model" => ClipVisionConfig.From(ConfigJson.ReadFile<ClipVisionConfigJson>(path)),
+            _ => throw new InvalidDataException($"{path}: model_type is '{j.ModelType}', expected 'clip' or 'clip_vision_model'"),
+        });
         var checkpoint = Checkpoint.Open(folder);
         var tower = EmptyModules.CreateFor(checkpoint, () => new ClipVisionTransformer(config));
         try

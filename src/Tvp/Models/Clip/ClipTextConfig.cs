@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.IO.Json;
 
 namespace Tvp.Models.Clip;
 
@@ -20,23 +21,27 @@ internal sealed record ClipTextConfig(
     int BosTokenId = 49406,
     int EosTokenId = 49407)
 {
-    /// <summary>Reads a <c>text_config</c> object.</summary>
-    public static ClipTextConfig FromJson(JsonElement e)
+    /// <summary>Reads a <c>text_config</c> object; <paramref name="source"/> names it in errors.</summary>
+    public static ClipTextConfig FromJson(JsonElement e, string source = "text_config") => From(ConfigJson.Bind<ClipTextConfigJson>(e, source));
+
+    /// <summary>The config a typed <c>text_config</c> gives (absent keys: HF's defaults), validated; null: all defaults.</summary>
+    public static ClipTextConfig From(ClipTextConfigJson? j)
     {
         var d = new ClipTextConfig();
+        if (j is null) return d;
         var c = new ClipTextConfig(
-            VocabSize: ClipJson.Int(e, "vocab_size", d.VocabSize),
-            HiddenSize: ClipJson.Int(e, "hidden_size", d.HiddenSize),
-            IntermediateSize: ClipJson.Int(e, "intermediate_size", d.IntermediateSize),
-            NumHiddenLayers: ClipJson.Int(e, "num_hidden_layers", d.NumHiddenLayers),
-            NumAttentionHeads: ClipJson.Int(e, "num_attention_heads", d.NumAttentionHeads),
-            MaxPositionEmbeddings: ClipJson.Int(e, "max_position_embeddings", d.MaxPositionEmbeddings),
-            HiddenAct: ClipJson.String(e, "hidden_act", d.HiddenAct),
-            LayerNormEps: ClipJson.Double(e, "layer_norm_eps", d.LayerNormEps),
-            ProjectionDim: ClipJson.Int(e, "projection_dim", d.ProjectionDim),
-            PadTokenId: ClipJson.Int(e, "pad_token_id", d.PadTokenId),
-            BosTokenId: ClipJson.Int(e, "bos_token_id", d.BosTokenId),
-            EosTokenId: ClipJson.Int(e, "eos_token_id", d.EosTokenId));
+            VocabSize: j.VocabSize ?? d.VocabSize,
+            HiddenSize: j.HiddenSize ?? d.HiddenSize,
+            IntermediateSize: j.IntermediateSize ?? d.IntermediateSize,
+            NumHiddenLayers: j.NumHiddenLayers ?? d.NumHiddenLayers,
+            NumAttentionHeads: j.NumAttentionHeads ?? d.NumAttentionHeads,
+            MaxPositionEmbeddings: j.MaxPositionEmbeddings ?? d.MaxPositionEmbeddings,
+            HiddenAct: j.HiddenAct ?? d.HiddenAct,
+            LayerNormEps: j.LayerNormEps ?? d.LayerNormEps,
+            ProjectionDim: j.ProjectionDim ?? d.ProjectionDim,
+            PadTokenId: j.PadTokenId ?? d.PadTokenId,
+            BosTokenId: j.BosTokenId ?? d.BosTokenId,
+            EosTokenId: j.EosTokenId ?? d.EosTokenId);
         c.Validate();
         return c;
     }

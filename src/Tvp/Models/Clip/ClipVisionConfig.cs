@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.IO.Json;
 
 namespace Tvp.Models.Clip;
 
@@ -23,21 +24,25 @@ internal sealed record ClipVisionConfig(
     /// <summary>Number of patches P (the sequence is 1 + P tokens long).</summary>
     public int NumPatches => PatchesPerSide * PatchesPerSide;
 
-    /// <summary>Reads a <c>vision_config</c> object (or a <c>clip_vision_model</c> config.json root).</summary>
-    public static ClipVisionConfig FromJson(JsonElement e)
+    /// <summary>Reads a <c>vision_config</c> object (or a <c>clip_vision_model</c> config.json root); <paramref name="source"/> names it in errors.</summary>
+    public static ClipVisionConfig FromJson(JsonElement e, string source = "vision_config") => From(ConfigJson.Bind<ClipVisionConfigJson>(e, source));
+
+    /// <summary>The config a typed <c>vision_config</c> gives (absent keys: HF's defaults), validated; null: all defaults.</summary>
+    public static ClipVisionConfig From(ClipVisionConfigJson? j)
     {
         var d = new ClipVisionConfig();
+        if (j is null) return d;
         var c = new ClipVisionConfig(
-            HiddenSize: ClipJson.Int(e, "hidden_size", d.HiddenSize),
-            IntermediateSize: ClipJson.Int(e, "intermediate_size", d.IntermediateSize),
-            NumHiddenLayers: ClipJson.Int(e, "num_hidden_layers", d.NumHiddenLayers),
-            NumAttentionHeads: ClipJson.Int(e, "num_attention_heads", d.NumAttentionHeads),
-            ImageSize: ClipJson.Int(e, "image_size", d.ImageSize),
-            PatchSize: ClipJson.Int(e, "patch_size", d.PatchSize),
-            NumChannels: ClipJson.Int(e, "num_channels", d.NumChannels),
-            HiddenAct: ClipJson.String(e, "hidden_act", d.HiddenAct),
-            LayerNormEps: ClipJson.Double(e, "layer_norm_eps", d.LayerNormEps),
-            ProjectionDim: ClipJson.Int(e, "projection_dim", d.ProjectionDim));
+            HiddenSize: j.HiddenSize ?? d.HiddenSize,
+            IntermediateSize: j.IntermediateSize ?? d.IntermediateSize,
+            NumHiddenLayers: j.NumHiddenLayers ?? d.NumHiddenLayers,
+            NumAttentionHeads: j.NumAttentionHeads ?? d.NumAttentionHeads,
+            ImageSize: j.ImageSize ?? d.ImageSize,
+            PatchSize: j.PatchSize ?? d.PatchSize,
+            NumChannels: j.NumChannels ?? d.NumChannels,
+            HiddenAct: j.HiddenAct ?? d.HiddenAct,
+            LayerNormEps: j.LayerNormEps ?? d.LayerNormEps,
+            ProjectionDim: j.ProjectionDim ?? d.ProjectionDim);
         c.Validate();
         return c;
     }

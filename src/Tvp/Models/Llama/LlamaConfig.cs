@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.IO.Json;
 
 namespace Tvp.Models.Llama;
 
@@ -29,40 +30,40 @@ public sealed record LlamaConfig(
     int? BosTokenId = 1, int? EosTokenId = 2, int? PadTokenId = null)
 {
     /// <summary>Reads a LLaMA config object (HF field names); <paramref name="source"/> names the file in errors.</summary>
-    /// <exception cref="InvalidDataException">The heads do not divide or the rope scaling type is not supported.</exception>
-    public static LlamaConfig FromJson(JsonElement e, string source = "config.json")
+    /// <exception cref="InvalidDataException">A field of the wrong type, heads that do not divide, or an unsupported rope scaling type.</exception>
+    public static LlamaConfig FromJson(JsonElement e, string source = "config.json") => From(ConfigJson.Bind<LlamaConfigJson>(e, source), source);
+
+    /// <summary>The config a typed LLaMA config.json gives (missing sizes: HF LlamaConfig's defaults, LLaMA-7B, as transformers does for partial text_configs), validated.</summary>
+    internal static LlamaConfig From(LlamaConfigJson j, string source)
     {
-        // Missing sizes take HF LlamaConfig's defaults (LLaMA-7B), as transformers does for partial text_configs.
-        int Req(string name, int fallback) => WithSource(source, () => OptInt(e, name)) ?? fallback;
-        int hidden = Req("hidden_size", 4096);
-        int heads = Req("num_attention_heads", 32);
-        int kvHeads = OptInt(e, "num_key_value_heads") ?? heads;
-        int headDim = OptInt(e, "head_dim") ?? hidden / heads;
+        int hidden = j.HiddenSize ?? 4096;
+        int heads = j.NumAttentionHeads ?? 32;
+        int kvHeads = j.NumKeyValueHeads ?? heads;
         if (heads <= 0 || kvHeads <= 0) throw new InvalidDataException($"{source}: 'num_attention_heads' and 'num_key_value_heads' must be positive, got {heads} and {kvHeads}");
         if (hidden <= 0) throw new InvalidDataException($"{source}: 'hidden_size' must be positive, got {hidden}");
+        int headDim = j.HeadDim ?? hidden / heads;
         if (heads % kvHeads != 0)
             throw new InvalidDataException($"{source}: num_attention_heads {heads} is not a multiple of num_key_value_heads {kvHeads}");
         double factor = 1.0;
-        if (e.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind == JsonValueKind.Object)
+        if (j.RopeScaling is { } rs)
         {
-            var type = rs.TryGetProperty("rope_type", out var t) ? t.GetString()
-                : rs.TryGetProperty("type", out var t2) ? t2.GetString() : null;
+            var type = rs.RopeType ?? rs.Type;
             if (type is "default") factor = 1.0;
-            else if (type is "linear") factor = OptDouble(rs, "factor") ?? throw new InvalidDataException($"{source}: rope_scaling of type 'linear' needs a numeric 'factor'");
+            else if (type is "linear") factor = rs.Factor ?? throw new InvalidDataException($"{source}: rope_scaling of type 'linear' needs a numeric 'factor'");
             else throw new InvalidDataException($"{source}: rope_scaling type '{type}' is not supported (only 'linear')");
         }
         var config = new LlamaConfig(
-            VocabSize: Req("vocab_size", 32000), HiddenSize: hidden, IntermediateSize: Req("intermediate_size", 11008),
-            NumLayers: Req("num_hidden_layers", 32), NumHeads: heads, NumKeyValueHeads: kvHeads, HeadDim: headDim,
-            RmsNormEps: OptDouble(e, "rms_norm_eps") ?? 1e-6,
-            RopeTheta: OptDouble(e, "rope_theta") ?? 10000.0,
+            VocabSize: j.VocabSize ?? 32000, HiddenSize: hidden, IntermediateSize: j.IntermediateSize ?? 11008,
+            NumLayers: j.NumHiddenLayers ?? 32, NumHeads: heads, NumKeyValueHeads: kvHeads, HeadDim: headDim,
+            RmsNormEps: j.RmsNormEps ?? 1e-6,
+            RopeTheta: j.RopeTheta ?? 10000.0,
             RopeLinearFactor: factor,
-            TieWordEmbeddings: OptBool(e, "tie_word_embeddings") ?? false,
-            AttentionBias: OptBool(e, "attention_bias") ?? false,
-            MlpBias: OptBool(e, "mlp_bias") ?? false,
-            BosTokenId: OptInt(e, "bos_token_id"),
-            EosTokenId: OptInt(e, "eos_token_id"),
-            PadTokenId: OptInt(e, "pad_token_id"));
+            TieWordEmbeddings: j.TieWordEmbeddings ?? false,
+            AttentionBias: j.AttentionBias ?? false,
+            MlpBias: j.MlpBias ?? false,
+            BosTokenId: j.BosTokenId,
+            EosTokenId: j.EosTokenId,
+            PadTokenId: j.PadTokenId);
         config.Validate(source);
         return config;
     }
@@ -93,8 +94,7 @@ public sealed record LlamaConfig(
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json", path);
-        using var doc = ParseFile(path);
-        return FromJson(doc.RootElement, path);
+        return From(ConfigJson.ReadFile<LlamaConfigJson>(path), path);
     }
 
     /// <summary>The config as HF config.json fields (for writing checkpoints).</summary>
@@ -109,32 +109,4 @@ public sealed record LlamaConfig(
         ["tie_word_embeddings"] = TieWordEmbeddings, ["attention_bias"] = AttentionBias, ["mlp_bias"] = MlpBias,
         ["bos_token_id"] = BosTokenId, ["eos_token_id"] = EosTokenId, ["pad_token_id"] = PadTokenId,
     };
-
-    private static T WithSource<T>(string source, Func<T> read)
-    {
-        try { return read(); }
-        catch (InvalidDataException ex) { throw new InvalidDataException($"{source}: {ex.Message}", ex); }
-    }
-
-    /// <summary>Parses a config file (regular files only, bounded size); malformed JSON names the file.</summary>
-    internal static JsonDocument ParseFile(string path)
-    {
-        try { return JsonDocument.Parse(IO.InputFile.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
-    }
-
-    /// <summary>An optional integer (the first of a list); a non-integer number is an error naming the field.</summary>
-    internal static int? OptInt(JsonElement e, string name)
-    {
-        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v)) return null;
-        if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0) v = v[0];
-        if (v.ValueKind != JsonValueKind.Number) return null;
-        return v.TryGetInt32(out var i) ? i : throw new InvalidDataException($"'{name}' should be a 32-bit integer, got {v.GetRawText()}");
-    }
-
-    internal static double? OptDouble(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-
-    internal static bool? OptBool(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
 }

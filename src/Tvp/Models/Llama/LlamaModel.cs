@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Tvp.Models.Multimodal;
+using Tvp.Training;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Llama;
@@ -41,7 +42,8 @@ internal sealed class LlamaModel : nn.Module
     /// token; null = all real); <paramref name="past"/> a cache of batch N/G shared by groups of G rows.
     /// Returns the final-normed hidden states [N,T,D] and, when <paramref name="useCache"/>, the cache
     /// extended by these tokens (only for G = 1). <paramref name="layerOutputs"/> collects the
-    /// embeddings and each layer's output (before the final norm).
+    /// embeddings and each layer's output (before the final norm). Under <see cref="ActivationCheckpointing"/>
+    /// (no cache) each layer keeps only its input and is recomputed in backward.
     /// </summary>
     public (Tensor Hidden, KeyValueCache? Cache) Forward(Tensor embeds, Tensor? mask = null, KeyValueCache? past = null,
         bool useCache = false, List<Tensor>? layerOutputs = null)
@@ -55,8 +57,17 @@ internal sealed class LlamaModel : nn.Module
         layerOutputs?.Add(x.MoveToOuterDisposeScope());
         var keys = new Tensor[layers.Count];
         var values = new Tensor[layers.Count];
+        bool checkpointed = ActivationCheckpointing.Enabled && past is null && !useCache;
         for (int i = 0; i < layers.Count; i++)
         {
+            if (checkpointed)
+            {
+                var layer = layers[i];                                                     // recomputed in backward
+                x = ActivationCheckpointing.Run((h, c) => layer.Forward(h, c[0], c[1], null, null, null, c[2]).Hidden,
+                    x, cos, sin, step.NewAllowed);
+                if (layerOutputs is not null) layerOutputs.Add(x.MoveToOuterDisposeScope());
+                continue;
+            }
             var (h, k, v) = layers[i].Forward(x, cos, sin, past?.Keys[i], past?.Values[i], step.PastAllowed, step.NewAllowed);
             x = h;
             if (layerOutputs is not null) layerOutputs.Add(x.MoveToOuterDisposeScope());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.IO.Json;
 using Tvp.Models.Clip;
 using Tvp.Models.Llama;
 
@@ -23,35 +24,32 @@ internal sealed record LlavaConfig(ClipVisionConfig Vision, LlamaConfig Text, in
     {
         var path = Path.Combine(folder, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"{folder}: no config.json", path);
-        using var doc = LlamaConfig.ParseFile(path);
-        return FromJson(doc.RootElement, path);
+        return From(ConfigJson.ReadFile<LlavaConfigJson>(path), path);
     }
 
-    /// <summary>Parses a llava config object; <paramref name="source"/> names the file in errors.</summary>
-    public static LlavaConfig FromJson(JsonElement e, string source)
+    /// <summary>The config a typed llava config.json gives (HF's defaults for absent keys), validated; <paramref name="source"/> names the file in errors.</summary>
+    public static LlavaConfig From(LlavaConfigJson j, string source)
     {
-        if (!e.TryGetProperty("vision_config", out var vc) || vc.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"{source}: llava config has no vision_config");
-        if (!e.TryGetProperty("text_config", out var tc) || tc.ValueKind != JsonValueKind.Object)
-            throw new InvalidDataException($"{source}: llava config has no text_config");
-        var text = LlamaConfig.FromJson(tc, source + " text_config");
-        if (LlamaConfig.OptBool(tc, "tie_word_embeddings") is null && LlamaConfig.OptBool(e, "tie_word_embeddings") is bool tie)
+        var vc = j.VisionConfig ?? throw new InvalidDataException($"{source}: llava config has no vision_config");
+        var tc = j.TextConfig ?? throw new InvalidDataException($"{source}: llava config has no text_config");
+        var text = LlamaConfig.From(tc, source + " text_config");
+        if (tc.TieWordEmbeddings is null && j.TieWordEmbeddings is bool tie)
             text = text with { TieWordEmbeddings = tie };
-        if (tc.TryGetProperty("model_type", out var mt) && mt.GetString() is string m && m != "llama")
+        if (tc.ModelType is string m && m != "llama")
             throw new NotSupportedException($"{source}: text_config model_type '{m}' is not supported (only llama)");
         int layer = -2;
-        if (e.TryGetProperty("vision_feature_layer", out var vfl))
+        if (j.VisionFeatureLayer is { } vfl)
         {
             if (vfl.ValueKind == JsonValueKind.Number && vfl.TryGetInt32(out var vl)) layer = vl;
             else throw new NotSupportedException($"{source}: vision_feature_layer must be one integer (lists are not supported)");
         }
-        var strategy = ClipJson.String(e, "vision_feature_select_strategy", "default");
+        var strategy = j.VisionFeatureSelectStrategy ?? "default";
         if (strategy is not ("default" or "full"))
             throw new InvalidDataException($"{source}: vision_feature_select_strategy '{strategy}' (expected default or full)");
-        var act = ClipJson.String(e, "projector_hidden_act", "gelu");
+        var act = j.ProjectorHiddenAct ?? "gelu";
         ClipActivation.Check(act, source + " projector_hidden_act");
-        var vision = ClipJson.InFile(source, () => ClipVisionConfig.FromJson(vc));
-        int imageToken = ClipJson.InFile(source, () => LlamaConfig.OptInt(e, "image_token_index") ?? 32000);
+        var vision = ConfigJson.InFile(source, () => ClipVisionConfig.From(vc));
+        int imageToken = j.ImageTokenIndex ?? 32000;
         if (imageToken < 0 || imageToken > IO.Limits.Current.MaxVocabulary)
             throw new InvalidDataException($"{source}: 'image_token_index' must be in 0..{IO.Limits.Current.MaxVocabulary}, got {imageToken}");
         // hidden_states has num_hidden_layers + 1 entries (the embeddings first), indexed from either end.
@@ -61,7 +59,7 @@ internal sealed record LlavaConfig(ClipVisionConfig Vision, LlamaConfig Text, in
         return new LlavaConfig(vision, text,
             ImageTokenIndex: imageToken,
             VisionFeatureLayer: layer, SelectStrategy: strategy, ProjectorAct: act,
-            ProjectorBias: LlamaConfig.OptBool(e, "multimodal_projector_bias") ?? true);
+            ProjectorBias: j.MultimodalProjectorBias ?? true);
     }
 
     /// <summary>The config.json object of this config.</summary>

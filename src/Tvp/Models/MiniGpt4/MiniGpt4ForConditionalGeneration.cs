@@ -2,6 +2,7 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using Tvp.IO;
+using Tvp.IO.Json;
 using Tvp.Models.Blip2;
 using Tvp.Models.Llama;
 using Tvp.Models.Multimodal;
@@ -78,13 +79,10 @@ internal sealed class MiniGpt4ForConditionalGeneration : nn.Module
         if (!File.Exists(projPath)) throw new FileNotFoundException($"{folder}: minigpt4 layout needs {MiniGpt4Layout.ProjectionFile}", projPath);
         var cfgPath = Path.Combine(blip2Dir, "config.json");
         if (!File.Exists(cfgPath)) throw new FileNotFoundException($"{blip2Dir}: no config.json", cfgPath);
-        using var doc = JsonDocument.Parse(File.ReadAllText(cfgPath));
-        var r = doc.RootElement;
-        JsonElement Section(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v
-            : throw new InvalidDataException($"{cfgPath}: no {name}");
-        var vision = Blip2VisionConfig.FromJson(Section("vision_config"), cfgPath + " vision_config");
-        var qformer = Blip2QFormerConfig.FromJson(Section("qformer_config"), cfgPath + " qformer_config");
-        int q = LlamaConfig.OptInt(r, "num_query_tokens") ?? 32;
+        var blip2Config = ConfigJson.ReadFile<Blip2ConfigJson>(cfgPath);
+        var vision = Blip2VisionConfig.From(blip2Config.VisionConfig ?? throw new InvalidDataException($"{cfgPath}: no vision_config"), cfgPath + " vision_config");
+        var qformer = Blip2QFormerConfig.From(blip2Config.QformerConfig ?? throw new InvalidDataException($"{cfgPath}: no qformer_config"), cfgPath + " qformer_config");
+        int q = blip2Config.NumQueryTokens ?? 32;
         var text = LlamaConfig.Load(llamaDir);
         var m = new MiniGpt4ForConditionalGeneration(vision, qformer, q, text);
         var blip2 = Checkpoint.Open(blip2Dir);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Tvp.Models.Clip;
-using Tvp.Models.Llama;
+using Tvp.IO.Json;
 
 namespace Tvp.Models.Opt;
 
@@ -36,27 +36,30 @@ internal sealed record OptConfig(int VocabSize, int HiddenSize, int NumLayers, i
     public int HeadDim => HiddenSize / NumHeads;
 
     /// <summary>Parses an OPT config object (HF names and defaults); <paramref name="source"/> names it in errors.</summary>
-    public static OptConfig FromJson(JsonElement e, string source)
+    public static OptConfig FromJson(JsonElement e, string source) => From(ConfigJson.Bind<OptConfigJson>(e, source), source);
+
+    /// <summary>The config a typed OPT config gives (HF OPTConfig's defaults for absent keys), checked.</summary>
+    public static OptConfig From(OptConfigJson j, string source)
     {
-        int hidden = LlamaConfig.OptInt(e, "hidden_size") ?? 768;
-        int heads = LlamaConfig.OptInt(e, "num_attention_heads") ?? 12;
-        if (hidden % heads != 0) throw new InvalidDataException($"{source}: hidden_size {hidden} is not a multiple of num_attention_heads {heads}");
-        var act = ClipJson.String(e, "activation_function", "relu");
+        int hidden = j.HiddenSize ?? 768;
+        int heads = j.NumAttentionHeads ?? 12;
+        if (heads <= 0 || hidden % heads != 0) throw new InvalidDataException($"{source}: hidden_size {hidden} is not a multiple of num_attention_heads {heads}");
+        var act = j.ActivationFunction ?? "relu";
         ClipActivation.Check(act, source + " activation_function");
         return new OptConfig(
-            VocabSize: LlamaConfig.OptInt(e, "vocab_size") ?? 50272, HiddenSize: hidden,
-            NumLayers: LlamaConfig.OptInt(e, "num_hidden_layers") ?? 12, NumHeads: heads,
-            FfnDim: LlamaConfig.OptInt(e, "ffn_dim") ?? 3072,
-            MaxPositionEmbeddings: LlamaConfig.OptInt(e, "max_position_embeddings") ?? 2048,
-            WordEmbedProjDim: LlamaConfig.OptInt(e, "word_embed_proj_dim") ?? hidden,
-            DoLayerNormBefore: LlamaConfig.OptBool(e, "do_layer_norm_before") ?? true,
-            RemoveFinalLayerNorm: LlamaConfig.OptBool(e, "_remove_final_layer_norm") ?? false,
-            EnableBias: LlamaConfig.OptBool(e, "enable_bias") ?? true,
-            LayerNormAffine: LlamaConfig.OptBool(e, "layer_norm_elementwise_affine") ?? true,
+            VocabSize: j.VocabSize ?? 50272, HiddenSize: hidden,
+            NumLayers: j.NumHiddenLayers ?? 12, NumHeads: heads,
+            FfnDim: j.FfnDim ?? 3072,
+            MaxPositionEmbeddings: j.MaxPositionEmbeddings ?? 2048,
+            WordEmbedProjDim: j.WordEmbedProjDim ?? hidden,
+            DoLayerNormBefore: j.DoLayerNormBefore ?? true,
+            RemoveFinalLayerNorm: j.RemoveFinalLayerNorm ?? false,
+            EnableBias: j.EnableBias ?? true,
+            LayerNormAffine: j.LayerNormElementwiseAffine ?? true,
             Activation: act,
-            TieWordEmbeddings: LlamaConfig.OptBool(e, "tie_word_embeddings") ?? true,
-            BosTokenId: LlamaConfig.OptInt(e, "bos_token_id") ?? 2, EosTokenId: LlamaConfig.OptInt(e, "eos_token_id") ?? 2,
-            PadTokenId: LlamaConfig.OptInt(e, "pad_token_id") ?? 1);
+            TieWordEmbeddings: j.TieWordEmbeddings ?? true,
+            BosTokenId: j.BosTokenId ?? 2, EosTokenId: j.EosTokenId ?? 2,
+            PadTokenId: j.PadTokenId ?? 1);
     }
 
     /// <summary>The config as HF config.json fields.</summary>

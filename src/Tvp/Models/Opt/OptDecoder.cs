@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Tvp.Models.Multimodal;
+using Tvp.Training;
 using static TorchSharp.torch;
 
 namespace Tvp.Models.Opt;
@@ -37,7 +38,8 @@ internal sealed class OptDecoder : nn.Module
     /// <summary>Token embeddings [N,T,word_embed_proj_dim].</summary>
     public Tensor Embed(Tensor ids) => embed_tokens.forward(ids);
 
-    /// <summary>Runs the decoder on token-embedding-space inputs [N,T,word_embed_proj_dim]; see <see cref="ICausalLanguageModel.Forward"/>.</summary>
+    /// <summary>Runs the decoder on token-embedding-space inputs [N,T,word_embed_proj_dim]; see <see cref="ICausalLanguageModel.Forward"/>.
+    /// Under <see cref="ActivationCheckpointing"/> (no cache) each layer keeps only its input and is recomputed in backward.</summary>
     public (Tensor Hidden, KeyValueCache? Cache) Forward(Tensor embeds, Tensor? mask, KeyValueCache? past, bool useCache)
     {
         using var scope = NewDisposeScope();
@@ -47,8 +49,17 @@ internal sealed class OptDecoder : nn.Module
         x = x + embed_positions.forward(step.Positions + OptConfig.PositionOffset);        // [N, T, D]
         var keys = new Tensor[layers.Count];
         var values = new Tensor[layers.Count];
+        bool checkpointed = ActivationCheckpointing.Enabled && past is null && !useCache;
         for (int i = 0; i < layers.Count; i++)
+        {
+            if (checkpointed)
+            {
+                var layer = layers[i];                                                     // recomputed in backward
+                x = ActivationCheckpointing.Run((h, c) => layer.Forward(h, null, null, null, c[0]).Hidden, x, step.NewAllowed);
+                continue;
+            }
             (x, keys[i], values[i]) = layers[i].Forward(x, past?.Keys[i], past?.Values[i], step.PastAllowed, step.NewAllowed);
+        }
         if (final_layer_norm is not null) x = final_layer_norm.forward(x);
         if (project_out is not null) x = project_out.forward(x);
         var cache = useCache ? step.Extend(past, keys, values) : null;

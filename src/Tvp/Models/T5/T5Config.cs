@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Tvp.Models.Clip;
-using Tvp.Models.Llama;
+using Tvp.IO.Json;
 
 namespace Tvp.Models.T5;
 
@@ -25,35 +25,36 @@ internal sealed record T5Config(int VocabSize, int DModel, int DKv, int DFf, int
     int NumBuckets = 32, int MaxDistance = 128, double LayerNormEps = 1e-6, string DenseAct = "relu", bool IsGatedAct = false,
     bool TieWordEmbeddings = true, int PadTokenId = 0, int EosTokenId = 1, int DecoderStartTokenId = 0)
 {
+    /// <summary>Parses a T5 config object; <paramref name="source"/> names it in errors (see <see cref="From"/>).</summary>
+    public static T5Config FromJson(JsonElement e, string source) => From(ConfigJson.Bind<T5ConfigJson>(e, source), source);
+
     /// <summary>
-    /// Parses a T5 config object. As HF's T5Config: <c>feed_forward_proj</c> "gated-X" means a gated FF with
+    /// The config a typed T5 config gives. As HF's T5Config: <c>feed_forward_proj</c> "gated-X" means a gated FF with
     /// activation X ("gated-gelu" maps to gelu_new); explicit <c>dense_act_fn</c> / <c>is_gated_act</c> keys
     /// override that (BLIP-2's Flan-T5 configs say <c>dense_act_fn</c> "gelu", exact GELU).
     /// </summary>
-    public static T5Config FromJson(JsonElement e, string source)
+    public static T5Config From(T5ConfigJson j, string source)
     {
-        var ffp = ClipJson.String(e, "feed_forward_proj", "relu");
+        var ffp = j.FeedForwardProj ?? "relu";
         var parts = ffp.Split('-');
         if (parts.Length > 2 || (parts.Length == 2 && parts[0] != "gated"))
             throw new InvalidDataException($"{source}: feed_forward_proj '{ffp}' is not 'ACT' or 'gated-ACT'");
-        bool gated = parts.Length == 2;
-        var act = ffp == "gated-gelu" ? "gelu_new" : parts[^1];
-        act = ClipJson.String(e, "dense_act_fn", act);
-        gated = LlamaConfig.OptBool(e, "is_gated_act") ?? gated;
+        bool gated = j.IsGatedAct ?? parts.Length == 2;
+        var act = j.DenseActFn ?? (ffp == "gated-gelu" ? "gelu_new" : parts[^1]);
         ClipActivation.Check(act, source + " dense_act_fn");
-        int layers = LlamaConfig.OptInt(e, "num_layers") ?? 6;
+        int layers = j.NumLayers ?? 6;
         return new T5Config(
-            VocabSize: LlamaConfig.OptInt(e, "vocab_size") ?? 32128, DModel: LlamaConfig.OptInt(e, "d_model") ?? 512,
-            DKv: LlamaConfig.OptInt(e, "d_kv") ?? 64, DFf: LlamaConfig.OptInt(e, "d_ff") ?? 2048,
-            NumLayers: layers, NumDecoderLayers: LlamaConfig.OptInt(e, "num_decoder_layers") ?? layers,
-            NumHeads: LlamaConfig.OptInt(e, "num_heads") ?? 8,
-            NumBuckets: LlamaConfig.OptInt(e, "relative_attention_num_buckets") ?? 32,
-            MaxDistance: LlamaConfig.OptInt(e, "relative_attention_max_distance") ?? 128,
-            LayerNormEps: LlamaConfig.OptDouble(e, "layer_norm_epsilon") ?? 1e-6,
+            VocabSize: j.VocabSize ?? 32128, DModel: j.DModel ?? 512,
+            DKv: j.DKv ?? 64, DFf: j.DFf ?? 2048,
+            NumLayers: layers, NumDecoderLayers: j.NumDecoderLayers ?? layers,
+            NumHeads: j.NumHeads ?? 8,
+            NumBuckets: j.RelativeAttentionNumBuckets ?? 32,
+            MaxDistance: j.RelativeAttentionMaxDistance ?? 128,
+            LayerNormEps: j.LayerNormEpsilon ?? 1e-6,
             DenseAct: act, IsGatedAct: gated,
-            TieWordEmbeddings: LlamaConfig.OptBool(e, "tie_word_embeddings") ?? true,
-            PadTokenId: LlamaConfig.OptInt(e, "pad_token_id") ?? 0, EosTokenId: LlamaConfig.OptInt(e, "eos_token_id") ?? 1,
-            DecoderStartTokenId: LlamaConfig.OptInt(e, "decoder_start_token_id") ?? 0);
+            TieWordEmbeddings: j.TieWordEmbeddings ?? true,
+            PadTokenId: j.PadTokenId ?? 0, EosTokenId: j.EosTokenId ?? 1,
+            DecoderStartTokenId: j.DecoderStartTokenId ?? 0);
     }
 
     /// <summary>The config as HF config.json fields.</summary>

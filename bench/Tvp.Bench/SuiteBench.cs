@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tvp.Models;
+using Tvp.Models.Blip2;
+using Tvp.Models.Llava;
+using Tvp.Training;
+using Tvp.Data;
+using static TorchSharp.torch;
+
+namespace Tvp.Bench;
+
+/// <summary>
+/// <c>suite</c>: one run over every model family, written as ONE JSON file and a markdown table
+/// (<c>bench-&lt;UTC time&gt;.json/.md</c> in <c>--out</c>, default <c>bench-results</c>).
+/// <para>
+/// Per family: evaluation (no gradient), a VP step (task loss, backward to the prompt, update) and a TVP step
+/// (task loss + FCA from one forward pass, clean features computed once without gradients, as the trainer does),
+/// each in images/s and achieved GFLOP/s (as % of the sgemm peak measured in the same run), with the family's peak
+/// RSS; the TVP/VP ratio; and the reference loop (the released code's waste: clean features recomputed every step
+/// with gradients recorded, task loss and FCA features from separate passes) with the optimised loop's speed-up.
+/// Also: the machine (CPU model, cores, load average before/after), the imported ONNX ResNet-18 against ONNX
+/// Runtime, the MobileNet-V2 / V1-0.75/192 per-multiply-add ratio (forward and forward+backward), and, with
+/// <c>--scale-json FILE</c>, the 7B figures of an earlier <c>scale</c> run.
+/// </para>
+/// <para>
+/// GFLOP/s use published multiply-add counts (2 FLOPs each) for the forward pass; a step that back-propagates to
+/// the pixels only (weights frozen) is counted as 2 forwards. Families with no published count report images/s only.
+/// The prompt is an additive full-canvas pixel prompt (the arithmetic of every prompt shape is the model's).
+/// Args: [--full] [--out DIR] [--scale-json FILE] [--steps N] [--only NAME,NAME].
+/// </para>
+/// </summary>
+public static class SuiteBench
+{
+    /// <summary>One family to measure: registry name or folder, batch, forward multiply-adds per image (null = unknown).</summary>
+    private sealed record Family(string Label, string Model, int Batch, double? MultiplyAdds);
+
+    private static readonly string[] Classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public static int Run(string[] args)
+    {
+        string Arg(string name, string d) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : d; }
+        bool full = args.Contains("--full");
+        int steps = int.Parse(Arg("--steps", full ? "5" : "2"));
+        int scale = full ? 2 : 1;
+        var only = Arg("--only", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var outDir = Arg("--out", "bench-results");
+        var fixtures = Arg("--fixtures", "../shared/fixtures");
+
+        var families = new List<Family>
+        {
+            // Published forward multiply-adds: MobileNet papers (V2 1.0/224: 300 M; V1 0.75/192: 233 M), He et al. CIFAR ResNet-20: 41 M.
+            new("MobileNet-V2 1.0/224", "mobilenet_v2_1.0_224", 16 * scale, 300e6),
+            new("MobileNet-V1 0.75/192", "mobilenet_v1_0.75_192", 16 * scale, 233e6),
+            new("CIFAR ResNet-20", "cifar10-resnet20", 64 * scale, 41e6),
+            new("demo zoo (ResNet-18 @64 + MLP head)", "zoo-mlp", 32 * scale, null),
+            new("tiny CLIP (fixture)", Path.Combine(fixtures, "tiny-clip"), 16 * scale, null),
+            // The MLLM fixtures carry no tokenizer, so the suite writes random tiny checkpoints that do (RandomCheckpoints' writers).
+            new("tiny LLaVA (random, 32 px)", RandomFolder("llava", d => LlavaCheckpointWriter.WriteRandom(d, LlavaCheckpointWriter.TinyConfig(imageSize: 32))), 4 * scale, null),
+            new("tiny BLIP-2 OPT (random, 32 px)", RandomFolder("blip2-opt", d => Blip2CheckpointWriter.WriteRandom(d,
+                Blip2CheckpointWriter.TinyConfig(Blip2Kind.Blip2, Blip2CheckpointWriter.TextKind.Opt, imageSize: 32), LlavaCheckpointWriter.BaseWords)), 4 * scale, null),
+        };
+        if (only.Length > 0) families = families.Where(f => only.Any(o => f.Model.Contains(o, StringComparison.OrdinalIgnoreCase))).ToList();
+
+        var machine = Machine.Describe();
+        Console.WriteLine($"suite: {machine.CpuModel}, {machine.LogicalCores} cores, torch threads {machine.TorchThreads}, load average {machine.LoadAverageStart}");
+        double peak = SgemmPeak(full ? 4096 : 2048);
+        Console.WriteLine($"  sgemm peak {peak:F1} GFLOP/s");
+
+        var results = new List<FamilyResult>();
+        foreach (var f in families)
+        {
+            var r = Measure(f, steps, peak);
+            results.Add(r);
+            Console.WriteLine(r.Error is null
+                ? $"  {f.Label}: eval {r.Eval!.ImagesPerSecond:F1} img/s, VP {r.VpStep!.ImagesPerSecond:F1}, TVP {r.TvpStep!.ImagesPerSecond:F1}, reference {r.ReferenceTvpStep!.ImagesPerSecond:F1} img/s; TVP/VP {r.TvpOverVp:F2}, speed-up {r.ReferenceSpeedup:F2}, peak RSS {r.PeakRssBytes / 1e9:F2} GB"
+                : $"  {f.Label}: skipped ({r.Error})");
+        }
+
+        OnnxComparison? onnx = null;
+        if (only.Length == 0 || only.Any(o => "onnx".Contains(o, StringComparison.OrdinalIgnoreCase)))
+        {
+            try
+            {
+                var (ours, ort, diff) = OnnxBench.Compare(16, full ? 5 : 3);
+                onnx = new OnnxComparison(16, ours, ort, ours / ort, diff);
+                Console.WriteLine($"  ONNX ResNet-18 batch 16: imported {ours:F1} img/s, ORT {ort:F1} img/s, ratio {ours / ort:F2}");
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or IOException)
+            {
+                Console.WriteLine($"  ONNX ResNet-18: skipped ({e.Message})");
+            }
+        }
+
+        var v2 = results.FirstOrDefault(r => r.Model.StartsWith("mobilenet_v2", StringComparison.Ordinal) && r.Error is null);
+        var v1 = results.FirstOrDefault(r => r.Model.StartsWith("mobilenet_v1_0.75", StringComparison.Ordinal) && r.Error is null);
+        PerMultiplyAdd? perMac = v2 is null || v1 is null ? null : new PerMultiplyAdd(
+            v2.Eval!.ImagesPerSecond * v2.MultiplyAdds!.Value / (v1.Eval!.ImagesPerSecond * v1.MultiplyAdds!.Value),
+            v2.VpStep!.ImagesPerSecond * v2.MultiplyAdds!.Value / (v1.VpStep!.ImagesPerSecond * v1.MultiplyAdds!.Value));
+
+        JsonElement? scaleRun = null;
+        var scaleJson = Arg("--scale-json", "");
+        if (scaleJson.Length > 0 && File.Exists(scaleJson))
+            scaleRun = JsonDocument.Parse(File.ReadAllText(scaleJson)).RootElement.Clone();
+
+        machine = machine with { LoadAverageEnd = Machine.LoadAverage() };
+        var report = new SuiteReport(DateTime.UtcNow, full ? "full" : "small", steps, machine, peak, results, onnx, perMac, scaleRun);
+        Directory.CreateDirectory(outDir);
+        var stem = Path.Combine(outDir, $"bench-{report.TimeUtc:yyyyMMdd-HHmmss}");
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(report, Json));
+        File.WriteAllText(stem + ".md", Markdown(report));
+        Console.WriteLine($"wrote {stem}.json and {stem}.md");
+        var randomRoot = Path.Combine(Path.GetTempPath(), $"tvp-suite-{Environment.ProcessId}");
+        if (Directory.Exists(randomRoot)) Directory.Delete(randomRoot, recursive: true);
+        return 0;
+    }
+
+    /// <summary>A random tiny checkpoint written once per process into a temporary folder.</summary>
+    private static string RandomFolder(string kind, Action<string> write)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"tvp-suite-{Environment.ProcessId}", kind);
+        if (!Directory.Exists(dir)) write(dir);
+        return dir;
+    }
+
+    /// <summary>Best of 3 float32 n×n matrix products, GFLOP/s (2n³ FLOPs each).</summary>
+    internal static double SgemmPeak(int n)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var a = rand(n, n);
+        var b = rand(n, n);
+        using (var warm = mm(a, b)) { }
+        double best = double.MaxValue;
+        for (int i = 0; i < 3; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using var c = mm(a, b);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
+    private static FamilyResult Measure(Family f, int steps, double peak)
+    {
+        IPromptableModel model;
+        try { model = ModelRegistry.Load(f.Model, CPU); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, null, null, null, null, double.NaN, double.NaN, 0, e.Message.Split('\n')[0]);
+        }
+        using (model)
+        {
+            try
+            {
+                PeakMemory.Reset();
+                if (model is ILabelledClassifier lc) lc.Mapping = LabelMapping.Identity(Classes, lc.Labels.Count);
+                int size = model.Info.InputSize ?? 224;
+                var labels = Enumerable.Range(0, f.Batch).Select(i => i % Classes.Length).ToArray();
+                var batch = TaskBatch.Classification(Classes, labels);
+                using var images = rand(new long[] { f.Batch, 3, size, size }, generator: new Generator(11));
+                double? flops = f.MultiplyAdds * 2;
+
+                Phase Time(string name, double flopsPerImage, Action step)
+                {
+                    step();                                                                // warm-up (allocator, caches)
+                    var sw = Stopwatch.StartNew();
+                    for (int i = 0; i < steps; i++) step();
+                    double ips = steps * f.Batch / sw.Elapsed.TotalSeconds;
+                    double? gflops = double.IsNaN(flopsPerImage) ? null : ips * flopsPerImage / 1e9;
+                    return new Phase(ips, gflops, gflops / peak * 100);
+                }
+                double fwd = flops ?? double.NaN;
+
+                var eval = Time("eval", fwd, () =>
+                {
+                    using var scope = NewDisposeScope();
+                    using var noGrad = no_grad();
+                    model.Score(images, batch);
+                });
+                var delta = zeros(new long[] { 1, 3, size, size }, requires_grad: true);
+                void Update()
+                {
+                    using var noGrad = no_grad();
+                    delta.sub_(0.01 * delta.grad!.sign());
+                    delta.grad!.zero_();
+                }
+                var vp = Time("vp", 2 * fwd, () =>
+                {
+                    using var scope = NewDisposeScope();
+                    model.TaskLoss(images + delta, batch).backward();
+                    Update();
+                });
+                Tensor clean;
+                using (no_grad()) clean = model.ImageFeatures(images);                      // computed once: does not depend on the prompt
+                var tvp = Time("tvp", 2 * fwd, () =>
+                {
+                    using var scope = NewDisposeScope();
+                    var (loss, features) = model.TaskLossWithFeatures(images + delta, batch);
+                    (loss + FeatureConsistency.Loss(features, clean)).backward();
+                    Update();
+                });
+                var reference = Time("reference", 3 * fwd, () =>
+                {
+                    using var scope = NewDisposeScope();
+                    var cleanWithGraph = model.ImageFeatures(images);                       // released code: recomputed every step, graph recorded
+                    var prompted = images + delta;
+                    var loss = model.TaskLoss(prompted, batch);                             // separate passes for the loss and the FCA features
+                    (loss + FeatureConsistency.Loss(model.ImageFeatures(prompted), cleanWithGraph)).backward();
+                    Update();
+                });
+                clean.Dispose();
+                delta.Dispose();
+                long peakRss = PeakMemory.PeakBytes();
+                return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, eval, vp, tvp, reference,
+                    vp.ImagesPerSecond / tvp.ImagesPerSecond, tvp.ImagesPerSecond / reference.ImagesPerSecond, peakRss, null);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or ExternalException)
+            {
+                return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, null, null, null, null, double.NaN, double.NaN, 0, e.Message.Split('\n')[0]);
+            }
+        }
+    }
+
+    private static string Markdown(SuiteReport r)
+    {
+        static string F(double? v, string fmt = "F1") => v is { } x && !double.IsNaN(x) ? x.ToString(fmt, System.Globalization.CultureInfo.InvariantCulture) : "–";
+        static string G(Phase? p) => p is null ? "–" : p.Gflops is null ? F(p.ImagesPerSecond) : $"{F(p.ImagesPerSecond)} ({F(p.Gflops)} GF/s, {F(p.PercentOfPeak, "F0")} %)";
+        var sb = new StringBuilder();
+        sb.AppendLine($"tvp bench ({r.Size}, {r.Steps} timed steps each), {r.TimeUtc:yyyy-MM-dd HH:mm} UTC — {r.Machine.CpuModel}, {r.Machine.LogicalCores} cores, " +
+            $"torch threads {r.Machine.TorchThreads}, load average {r.Machine.LoadAverageStart} → {r.Machine.LoadAverageEnd}; **sgemm peak {F(r.SgemmPeakGflops)} GFLOP/s**");
+        sb.AppendLine();
+        sb.AppendLine("| family | batch | eval img/s | VP step img/s | TVP step img/s | reference TVP img/s | TVP/VP | reference speed-up | peak RSS GB |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var f in r.Families)
+            sb.AppendLine(f.Error is not null
+                ? $"| {f.Label} | {f.Batch} | skipped: {f.Error} | | | | | | |"
+                : $"| {f.Label} | {f.Batch} | {G(f.Eval)} | {G(f.VpStep)} | {G(f.TvpStep)} | {G(f.ReferenceTvpStep)} | {F(f.TvpOverVp, "F2")} | {F(f.ReferenceSpeedup, "F2")} | {F(f.PeakRssBytes / 1e9, "F2")} |");
+        sb.AppendLine();
+        if (r.Onnx is { } o) sb.AppendLine($"- ONNX ResNet-18, batch {o.Batch}: imported {F(o.ImportedImagesPerSecond)} img/s, ONNX Runtime {F(o.OnnxRuntimeImagesPerSecond)} img/s, ratio **{F(o.Ratio, "F2")}** (max |diff| {o.MaxAbsDifference:E1})");
+        if (r.MobileNetV2OverV1PerMultiplyAdd is { } m) sb.AppendLine($"- MobileNet-V2 / V1-0.75/192 per multiply-add: forward **{F(m.Forward, "F2")}**, forward+backward **{F(m.ForwardBackward, "F2")}**");
+        if (r.ScaleRun is { } s) sb.AppendLine($"- 7B (earlier `scale` run): {s}");
+        return sb.ToString();
+    }
+
+    /// <summary>Images/s of one phase, achieved GFLOP/s and its share of the sgemm peak (null without a multiply-add count).</summary>
+    public sealed record Phase(double ImagesPerSecond, double? Gflops, double? PercentOfPeak);
+
+    /// <summary>One family's figures (Error set and the rest empty when it could not be measured).</summary>
+    public sealed record FamilyResult(string Label, string Model, int Batch, double? MultiplyAdds, Phase? Eval, Phase? VpStep, Phase? TvpStep,
+        Phase? ReferenceTvpStep, double TvpOverVp, double ReferenceSpeedup, long PeakRssBytes, string? Error);
+
+    /// <summary>Imported ONNX ResNet-18 against ONNX Runtime, same batch, same run.</summary>
+    public sealed record OnnxComparison(int Batch, double ImportedImagesPerSecond, double OnnxRuntimeImagesPerSecond, double Ratio, double MaxAbsDifference);
+
+    /// <summary>MobileNet-V2's images/s × multiply-adds over MobileNet-V1 0.75/192's.</summary>
+    public sealed record PerMultiplyAdd(double Forward, double ForwardBackward);
+
+    /// <summary>The whole run.</summary>
+    public sealed record SuiteReport(DateTime TimeUtc, string Size, int Steps, Machine Machine, double SgemmPeakGflops, IReadOnlyList<FamilyResult> Families,
+        OnnxComparison? Onnx, PerMultiplyAdd? MobileNetV2OverV1PerMultiplyAdd, JsonElement? ScaleRun);
+}
