@@ -176,7 +176,7 @@ public sealed class DemoZooTests : IClassFixture<DemoZooFixture>
     {
         using var dir = new TempDir();
         var path = dir.File("zoo-linear.safetensors");
-        IO.SafeTensorFile.Write(path, new Dictionary<string, Tensor> { ["x"] = zeros(2) }, new Dictionary<string, string> { ["format"] = "tvp-zoo", ["kind"] = "linear", ["classes"] = "[\"a\",\"b\"]", ["resolution"] = "64" });
+        Tvp.IO.SafeTensorFile.Write(path, new Dictionary<string, Tensor> { ["x"] = zeros(2) }, new Dictionary<string, string> { ["format"] = "tvp-zoo", ["kind"] = "linear", ["classes"] = "[\"a\",\"b\"]", ["resolution"] = "64" });
         var e = Assert.Throws<InvalidDataException>(() => ZooStore.Load(path, CPU, new SharedEncoders()));
         Assert.Contains(path, e.Message);
         Assert.Contains("missing tensor", e.Message);

@@ -5,7 +5,7 @@ using Tvp.Models.Llama;
 using Tvp.Models.Opt;
 using Tvp.Models.T5;
 
-namespace Tvp.Tests.ConfigFiles;
+namespace Tvp.Tests.IO;
 
 /// <summary>The typed config reader: HF key names, null = absent, unknown keys ignored, one-line errors naming file, section and field.</summary>
 public class ConfigJsonTests

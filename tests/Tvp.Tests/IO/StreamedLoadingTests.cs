@@ -5,7 +5,7 @@ using TorchSharp.Modules;
 using Tvp.IO;
 using static TorchSharp.torch;
 
-namespace Tvp.Tests.Checkpoints;
+namespace Tvp.Tests.IO;
 
 /// <summary>
 /// Tests that build modules on the meta device. TorchSharp's default device is process-wide, so they run alone

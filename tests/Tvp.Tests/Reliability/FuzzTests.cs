@@ -152,10 +152,10 @@ public class FuzzTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         var onnx = dir.File("model.onnx");
-        File.WriteAllBytes(onnx, new Onnx.OnnxModelBuilder(13)
+        File.WriteAllBytes(onnx, new Tvp.Tests.Models.Onnx.OnnxModelBuilder(13)
             .Input("x", 1, 3, 4, 4)
             .Initializer("w", Enumerable.Range(0, 2 * 3 * 3 * 3).Select(i => i * 0.01f).ToArray(), 2, 3, 3, 3)
-            .Node("Conv", new[] { "x", "w" }, new[] { "y" }, Onnx.OnnxModelBuilder.Ints("pads", 1, 1, 1, 1))
+            .Node("Conv", new[] { "x", "w" }, new[] { "y" }, Tvp.Tests.Models.Onnx.OnnxModelBuilder.Ints("pads", 1, 1, 1, 1))
             .Node("GlobalAveragePool", new[] { "y" }, new[] { "z" })
             .Node("Flatten", new[] { "z" }, new[] { "logits" })
             .Output("y").Output("logits").Bytes);
@@ -178,10 +178,10 @@ public class FuzzTests(ITestOutputHelper output)
     [Fact]
     public void OnnxModelsOnlyThrowTypedErrors()
     {
-        var valid = new Onnx.OnnxModelBuilder(13)
+        var valid = new Tvp.Tests.Models.Onnx.OnnxModelBuilder(13)
             .Input("x", 1, 3, 4, 4)
             .Initializer("w", Enumerable.Range(0, 2 * 3 * 3 * 3).Select(i => i * 0.01f).ToArray(), 2, 3, 3, 3)
-            .Node("Conv", new[] { "x", "w" }, new[] { "y" }, Onnx.OnnxModelBuilder.Ints("pads", 1, 1, 1, 1))
+            .Node("Conv", new[] { "x", "w" }, new[] { "y" }, Tvp.Tests.Models.Onnx.OnnxModelBuilder.Ints("pads", 1, 1, 1, 1))
             .Output("y").Bytes;
         Report("ONNX", Fuzzing.Check(Fuzzing.Bytes(valid), b =>
         {
