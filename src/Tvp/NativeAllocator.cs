@@ -23,7 +23,7 @@ namespace Tvp;
 /// library is not glibc (musl, macOS, Windows). Written by hand because no library configures the C allocator;
 /// a caching allocator (jemalloc preload) would need a native package and a re-exec, for a similar measured gain.
 /// </remarks>
-public static class NativeAllocator
+internal static class NativeAllocator
 {
     private const int MTrimThreshold = -1; // glibc malloc.h
     private const int MMmapMax = -4;

@@ -10,7 +10,7 @@ namespace Tvp.Experiments;
 /// <param name="ValidationIndices">Held-out training images used for model selection.</param>
 /// <param name="TestIndices">Images used for the reported accuracies.</param>
 /// <param name="ValidationNote">How the validation split was drawn (for the run's log).</param>
-public sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[] TrainIndices, int[] ValidationIndices, int[] TestIndices, string ValidationNote = "")
+internal sealed record ExperimentData(ITaskDataset Train, ITaskDataset Test, int[] TrainIndices, int[] ValidationIndices, int[] TestIndices, string ValidationNote = "")
 {
     /// <summary>
     /// Loads <c>--data</c>: a folder with <c>train/</c> and <c>test/</c> (ImageFolder layout), or with

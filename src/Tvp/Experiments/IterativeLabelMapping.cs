@@ -12,7 +12,7 @@ namespace Tvp.Experiments;
 /// unprompted FLM (the prompt starts at zero, so the result would be the same). At evaluation the source keeps the
 /// mapping of its last training epoch (<see cref="Trained"/>), as ILM-VP does; see <see cref="MapForPrompt"/>.
 /// </summary>
-public sealed class IterativeLabelMapping : IEpochStartHook
+internal sealed class IterativeLabelMapping : IEpochStartHook
 {
     private readonly ILabelledClassifier _model;
     private readonly IReadOnlyList<string> _classes;
@@ -87,7 +87,7 @@ public sealed class IterativeLabelMapping : IEpochStartHook
 }
 
 /// <summary>Each classifier's unprompted mapping and its mapping for one prompt (ILM evaluation); switches between them.</summary>
-public sealed class PromptedMappings
+internal sealed class PromptedMappings
 {
     private readonly IReadOnlyDictionary<ILabelledClassifier, (LabelMapping? Unprompted, LabelMapping Prompted)> _pairs;
 

@@ -6,7 +6,7 @@ using Tvp.IO;
 namespace Tvp.Experiments;
 
 /// <summary>Writes results.json, results.csv and results.md into a run folder (results.json last: its presence marks a completed run).</summary>
-public static class ResultsWriter
+internal static class ResultsWriter
 {
     /// <summary>The JSON object printed by <c>--json</c> and stored as results.json.</summary>
     public static object JsonObject(TransferOutcome o) => new

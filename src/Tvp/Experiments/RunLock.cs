@@ -10,7 +10,7 @@ namespace Tvp.Experiments;
 /// owner file still naming someone when the lock is free means that process died: the lock is taken over with a
 /// message. The lock file itself is never deleted (deleting it would let two writers lock two different files).
 /// </summary>
-public sealed class RunLock : IDisposable
+internal sealed class RunLock : IDisposable
 {
     /// <summary>The lock file's name inside a run folder.</summary>
     public const string FileName = "run.lock";

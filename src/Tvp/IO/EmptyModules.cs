@@ -11,7 +11,7 @@ namespace Tvp.IO;
 /// (TorchSharp 0.107 has neither <c>to_empty</c> nor <c>skip_init</c>; a meta default device is the one way it
 /// offers to create a module's tensors without touching memory.)
 /// </summary>
-public static class EmptyModules
+internal static class EmptyModules
 {
     private static readonly object _gate = new();
 

@@ -7,7 +7,7 @@ namespace Tvp.IO;
 /// SHA-256 of large files, cached by full path, size and modification time in <c>&lt;cache&gt;/sha256.tsv</c>, so a
 /// weights file's hash is paid once (until the file changes). A corrupt or unwritable cache only costs a rehash.
 /// </summary>
-public static class FileHashCache
+internal static class FileHashCache
 {
     private static readonly object Gate = new();
 

@@ -20,7 +20,7 @@ public interface IPromptUpdateRule : IDisposable
 }
 
 /// <summary>Creates update rules by name.</summary>
-public static class PromptUpdateRules
+internal static class PromptUpdateRules
 {
     /// <summary>normalized | sgd | adam.</summary>
     public static IPromptUpdateRule Create(string name) => name switch

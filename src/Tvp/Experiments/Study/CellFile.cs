@@ -11,7 +11,7 @@ namespace Tvp.Experiments.Study;
 /// <param name="Severity">Severity (0 when clean).</param>
 /// <param name="Correct">Top-1 correctness with the prompt.</param>
 /// <param name="None">Top-1 correctness without a prompt.</param>
-public sealed record CellFileOutcome(string Model, string Role, string? Corruption, int Severity, string Correct, string None);
+internal sealed record CellFileOutcome(string Model, string Role, string? Corruption, int Severity, string Correct, string None);
 
 /// <summary>
 /// <c>cells/&lt;hash&gt;.json</c> in a study folder: a finished job's per-seed, per-image outcomes, so that an
@@ -31,7 +31,7 @@ public sealed record CellFileOutcome(string Model, string Role, string? Corrupti
 /// <param name="TrainSeconds">Training wall time (informational; not part of results.json).</param>
 /// <param name="Options">The job's resolved options (options.json format).</param>
 /// <param name="Outcomes">Per model and condition.</param>
-public sealed record CellFile(int Index, string Hash, string Source, string Prompt, double LambdaFca, double LambdaTse, string FcaFeatures, int Shots,
+internal sealed record CellFile(int Index, string Hash, string Source, string Prompt, double LambdaFca, double LambdaTse, string FcaFeatures, int Shots,
     string LabelMap, int Seed, double? BestValidationTop1, double TrainSeconds, JsonElement Options, IReadOnlyList<CellFileOutcome> Outcomes)
 {
     /// <summary>The folder of cell files inside a study folder.</summary>

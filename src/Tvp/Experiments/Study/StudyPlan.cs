@@ -32,7 +32,7 @@ public readonly record struct TestCondition(string? Corruption, int Severity)
 /// <param name="TrainCondition">Corruption of the training images (clean unless the spec sets corrupt_train).</param>
 /// <param name="Conditions">Test conditions the prompt is evaluated under.</param>
 /// <param name="Options">Resolved training options (seed, λ, shots, sizes, ...).</param>
-public sealed record StudyJob(int Index, string Hash, IReadOnlyList<string> Sources, IReadOnlyList<(string Model, string Role)> Models, string Prompt,
+internal sealed record StudyJob(int Index, string Hash, IReadOnlyList<string> Sources, IReadOnlyList<(string Model, string Role)> Models, string Prompt,
     string LabelMap, TestCondition TrainCondition, IReadOnlyList<TestCondition> Conditions, TvpOptions Options)
 {
     /// <summary>Joins the sources of an ensemble in <see cref="SourceName"/>.</summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Tvp.Models.Clip;
 
 /// <summary>Public entry points for CLIP checkpoint folders (HF layout: config.json, safetensors, tokenizer files).</summary>
-public static class ClipModels
+internal static class ClipModels
 {
     /// <summary>True when <paramref name="folder"/> holds a CLIPModel checkpoint (<c>model_type: clip</c>).</summary>
     public static bool IsClipFolder(string folder) => Directory.Exists(folder) && ClipLoader.ModelType(folder) == "clip";

@@ -23,7 +23,7 @@ namespace Tvp.Models.Llama;
 /// <param name="BosTokenId">Beginning-of-sequence id, if any.</param>
 /// <param name="EosTokenId">End-of-sequence id, if any (the first one when config lists several).</param>
 /// <param name="PadTokenId">Padding id, if any.</param>
-public sealed record LlamaConfig(
+internal sealed record LlamaConfig(
     int VocabSize, int HiddenSize, int IntermediateSize, int NumLayers, int NumHeads, int NumKeyValueHeads,
     int HeadDim, double RmsNormEps = 1e-6, double RopeTheta = 10000.0, double RopeLinearFactor = 1.0,
     bool TieWordEmbeddings = false, bool AttentionBias = false, bool MlpBias = false,
