@@ -53,7 +53,7 @@ public static class StudyPlan
     /// The jobs of <paramref name="spec"/>, in this order: label mapping × source (or ensemble) × shots × training
     /// condition × prompt method × λ_fca × λ_tse × FCA site × seed.
     /// </summary>
-    public static IReadOnlyList<StudyJob> Expand(StudySpec spec)
+    internal static IReadOnlyList<StudyJob> Expand(StudySpec spec)
     {
         var conditions = Conditions(spec);
         var jobs = new List<StudyJob>();
@@ -148,7 +148,7 @@ public static class StudyPlan
     }
 
     /// <summary>The jobs of shard <paramref name="index"/> of <paramref name="count"/> (0-based): every job whose index ≡ <paramref name="index"/> mod <paramref name="count"/>.</summary>
-    public static IReadOnlyList<StudyJob> Shard(IReadOnlyList<StudyJob> jobs, int index, int count)
+    internal static IReadOnlyList<StudyJob> Shard(IReadOnlyList<StudyJob> jobs, int index, int count)
     {
         if (count < 1 || index < 0 || index >= count) throw new ArgumentException($"--shard {index}/{count}: expected INDEX/COUNT with 0 <= INDEX < COUNT");
         return jobs.Where(j => j.Index % count == index).ToArray();

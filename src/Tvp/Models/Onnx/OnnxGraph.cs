@@ -8,7 +8,7 @@ namespace Tvp.Models.Onnx;
 /// <param name="Name">The value's name in the graph.</param>
 /// <param name="ElementType">ONNX element type, lower case (float, int64, ...).</param>
 /// <param name="Dims">One entry per dim: a number, a symbolic name, or "?" when unknown.</param>
-internal sealed record OnnxValueInfo(string Name, string ElementType, IReadOnlyList<string> Dims)
+public sealed record OnnxValueInfo(string Name, string ElementType, IReadOnlyList<string> Dims)
 {
     /// <summary>"name float [1,3,224,224]".</summary>
     public override string ToString() => $"{Name} {ElementType} [{string.Join(",", Dims)}]";
