@@ -3,6 +3,7 @@ using System.Text.Json;
 using Tvp.IO;
 using Tvp.Models.Llava;
 using Tvp.Training;
+using Tvp.Models;
 using static TorchSharp.torch;
 
 namespace Tvp.Bench;

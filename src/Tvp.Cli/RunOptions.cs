@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tvp.Training;
+using Tvp.Models;
 
 namespace Tvp.Cli;
 
@@ -47,7 +48,7 @@ internal sealed class RunOptions
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object on stdout (for scripts)." };
     public ModelLoadFlags Loading { get; } = new();
     public ImageReadFlags Images { get; } = new();
-    /// <summary>Training commands only (added by train and transfer): see <see cref="Tvp.Training.ActivationCheckpointing"/>.</summary>
+    /// <summary>Training commands only (added by train and transfer): see <see cref="Tvp.Models.ActivationCheckpointing"/>.</summary>
     public Option<bool> ActivationCheckpointing { get; } = new("--activation-checkpointing") { Description = "Recompute the language model's layers in backward instead of keeping their activations (LLaMA, OPT): less memory for big MLLMs, one extra forward; same gradients." };
 
     public void AddTo(Command cmd, bool withTargets)

@@ -17,7 +17,7 @@ internal static class TransferCommand
         cmd.SetAction(r => CliAction.Run(() =>
         {
             using var loading = o.Loading.Use(r);
-            using var checkpointing = Tvp.Training.ActivationCheckpointing.Use(r.GetValue(o.ActivationCheckpointing));
+            using var checkpointing = Tvp.Models.ActivationCheckpointing.Use(r.GetValue(o.ActivationCheckpointing));
             var options = o.Bind(r);
             var runDir = r.GetValue(o.Out) ?? RunFolder.DefaultPath(options.Source);
             var outcome = ProgressReporter.Run(r.GetValue(o.Quiet), p =>

@@ -70,6 +70,24 @@ public sealed class LayerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheNamespaceGraphHasNoCycles()
+    {
+        // Edges between the layer namespaces (and the library's family folders), printed for the record.
+        var names = Layers.SelectMany(l => l).ToArray();
+        var edges = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var a in names)
+        {
+            edges[a] = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var b in names.Where(b => b != a))
+                if (Types.InAssemblies(Assemblies).That().ResideInNamespace(a).And().HaveDependencyOn(b).GetTypes().Any())
+                    edges[a].Add(b);
+        }
+        foreach (var (a, bs) in edges) output.WriteLine($"{a} -> {string.Join(", ", bs)}");
+        var cycles = edges.SelectMany(e => e.Value.Where(b => string.CompareOrdinal(e.Key, b) < 0 && edges[b].Contains(e.Key)).Select(b => $"{e.Key} <-> {b}")).ToArray();
+        Assert.True(cycles.Length == 0, "namespace cycles: " + string.Join(", ", cycles));
+    }
+
+    [Fact]
     public void EveryNamespaceIsInALayer()
     {
         var all = Layers.SelectMany(l => l).ToArray();

@@ -1,7 +1,7 @@
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
 
-namespace Tvp.Training;
+namespace Tvp.Models;
 
 /// <summary>
 /// Activation checkpointing (<c>--activation-checkpointing</c>): a checkpointed segment (one decoder layer) keeps
