@@ -150,7 +150,7 @@ public class StudySpecTests
         foreach (var name in new[] { "mobilenet", "mobilenet-gtsrb" })
         {
             var spec = StudySpec.Load(name);
-            Assert.Equal(new[] { "frequency", "iterative" }, spec.LabelMap.Values);
+            Assert.Equal(new[] { "frequency", "iterative" }, spec.LabelMap.Values.Select(v => v.ToString()));
             Assert.True(spec.Train.Epochs is >= 2, name + ": ILM recomputes the mapping from the second epoch on");
         }
         Assert.NotEmpty(StudySpec.Load("ensemble").Ensembles);
