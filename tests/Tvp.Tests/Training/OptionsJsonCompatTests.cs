@@ -21,7 +21,7 @@ public class OptionsJsonCompatTests
         """;
 
     /// <summary><c>new TvpOptions().ToJson()</c> before the change.</summary>
-    private const string DefaultJson = """
+    internal const string DefaultJson = """
         {
           "data": "",
           "source": "",
