@@ -1,10 +1,15 @@
 using System.CommandLine;
+using Tvp.Prompts;
 using Tvp.Training;
 using Tvp.Models;
 
 namespace Tvp.Cli;
 
-/// <summary>The options shared by train / transfer / eval, mirroring METHOD.md, with the paper's defaults.</summary>
+/// <summary>
+/// The options shared by train / transfer / eval, mirroring METHOD.md, with the paper's defaults. <see cref="Bind"/> is
+/// the one place flags become <see cref="TvpOptions"/> (choices parsed into their enums); <see cref="TvpOptions.Validate"/>
+/// is the one place they are checked.
+/// </summary>
 internal sealed class RunOptions
 {
     private static readonly TvpOptions D = new();
@@ -12,18 +17,18 @@ internal sealed class RunOptions
     public Option<string> Data { get; } = new("--data") { Description = "Dataset root with train/ and test/ (one folder per class)." };
     public Option<string> Source { get; } = new("--source") { Description = "Source model: registry name (tvp models), card .json, checkpoint folder or .onnx." };
     public Option<string[]> Targets { get; } = new("--targets") { Description = "Target models evaluated with the prompt.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => Array.Empty<string>() };
-    public Option<string> LabelMap { get; } = new("--label-map") { Description = "Classifier label mapping: identity | frequency (FLM on unprompted training images) | iterative (ILM: FLM recomputed on prompted images each epoch) | FILE.", DefaultValueFactory = _ => D.LabelMap };
+    public Option<string> LabelMap { get; } = new("--label-map") { Description = "Classifier label mapping: identity | frequency (FLM on unprompted training images) | iterative (ILM: FLM recomputed on prompted images each epoch) | FILE.", DefaultValueFactory = _ => D.LabelMap.ToString() };
     public Option<string?> Guide { get; } = new("--guide") { Description = "Image–text guide for TSE (a CLIP checkpoint folder in HF layout, or 'offline'). TSE is off without one." };
     public Option<double> Lr { get; } = new("--lr") { Description = "Learning rate (normalised-gradient step).", DefaultValueFactory = _ => D.Lr };
     public Option<double> Fca { get; } = new("--fca") { Description = "λ_fca, weight of Feature Consistency Alignment.", DefaultValueFactory = _ => D.Fca };
     public Option<double> Tse { get; } = new("--tse") { Description = "λ_tse, weight of Task Semantics Enrichment.", DefaultValueFactory = _ => D.Tse };
-    public Option<string> FcaFeatures { get; } = new("--fca-features") { Description = "FCA on the model's own connector output or on a shared encoder: connector | encoder.", DefaultValueFactory = _ => D.FcaFeatures };
-    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "normalized (the paper's) | sgd | adam.", DefaultValueFactory = _ => D.Optimizer };
-    public Option<string> Schedule { get; } = new("--schedule") { Description = "cosine (per iteration) | constant.", DefaultValueFactory = _ => D.Schedule };
+    public Option<string> FcaFeatures { get; } = new("--fca-features") { Description = "FCA on the model's own connector output or on a shared encoder: connector | encoder.", DefaultValueFactory = _ => OptionNames.Name(D.FcaFeatures) };
+    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "normalized (the paper's) | sgd | adam.", DefaultValueFactory = _ => OptionNames.Name(D.Optimizer) };
+    public Option<string> Schedule { get; } = new("--schedule") { Description = "cosine (per iteration) | constant.", DefaultValueFactory = _ => OptionNames.Name(D.Schedule) };
     public Option<int> PromptSize { get; } = new("--prompt-size") { Description = "Prompt size p (border width or patch side).", DefaultValueFactory = _ => D.PromptSize };
     public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Inner image size (default: canvas − 2p for padding, canvas for other shapes; 164 with the defaults)." };
     public Option<int> CanvasSize { get; } = new("--canvas-size") { Description = "Canvas size.", DefaultValueFactory = _ => D.CanvasSize };
-    public Option<string> PromptShape { get; } = new("--prompt-shape") { Description = "padding | fixed-patch | random-patch | full.", DefaultValueFactory = _ => D.PromptShape };
+    public Option<string> PromptShape { get; } = new("--prompt-shape") { Description = "padding | fixed-patch | random-patch | full.", DefaultValueFactory = _ => D.PromptShape.Name() };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => D.Epochs };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.BatchSize };
     public Option<int> EvalBatchSize { get; } = new("--eval-batch-size") { Description = "Evaluation batch size.", DefaultValueFactory = _ => D.EvalBatchSize };
@@ -67,25 +72,29 @@ internal sealed class RunOptions
     /// <summary>The option's value, or <paramref name="fallback"/> (the paper's default) when the command does not have it.</summary>
     private static T V<T>(ParseResult r, Option<T> option, T fallback) => r.GetResult(option) is null ? fallback : r.GetValue(option) ?? fallback;
 
+    /// <summary>The option's choice parsed into its enum (one-line error naming the flag), or <paramref name="fallback"/> when the command does not have it.</summary>
+    private static T Choice<T>(ParseResult r, Option<string> option, T fallback) where T : struct, Enum =>
+        r.GetResult(option) is null ? fallback : OptionNames.Parse<T>(r.GetValue(option) ?? OptionNames.Name(fallback), option.Name);
+
     public TvpOptions Bind(ParseResult r)
     {
-        var shape = V(r, PromptShape, D.PromptShape);
+        var shape = r.GetResult(PromptShape) is null ? D.PromptShape : Prompts.PromptShapes.Parse(r.GetValue(PromptShape) ?? D.PromptShape.Name());
         int canvas = V(r, CanvasSize, D.CanvasSize), p = V(r, PromptSize, D.PromptSize);
         var images = Images.Bind(r);
-        int image = r.GetValue(ImageSize) ?? (Prompts.PromptShapes.Parse(shape) == Prompts.PromptShape.Padding ? canvas - 2 * p : canvas);
+        int image = r.GetValue(ImageSize) ?? TvpOptions.DefaultImageSize(shape, canvas, p);
         var options = new TvpOptions
         {
             Data = r.GetValue(Data) ?? "",
             Source = r.GetValue(Source) ?? "",
             Targets = r.GetValue(Targets) ?? Array.Empty<string>(),
-            LabelMap = V(r, LabelMap, D.LabelMap),
+            LabelMap = r.GetResult(LabelMap) is null ? D.LabelMap : LabelMapChoice.Parse(r.GetValue(LabelMap) ?? D.LabelMap.ToString()),
             Guide = r.GetValue(Guide),
             Lr = V(r, Lr, D.Lr),
             Fca = V(r, Fca, D.Fca),
             Tse = V(r, Tse, D.Tse),
-            FcaFeatures = V(r, FcaFeatures, D.FcaFeatures),
-            Optimizer = V(r, Optimizer, D.Optimizer),
-            Schedule = V(r, Schedule, D.Schedule),
+            FcaFeatures = Choice(r, FcaFeatures, D.FcaFeatures),
+            Optimizer = Choice(r, Optimizer, D.Optimizer),
+            Schedule = Choice(r, Schedule, D.Schedule),
             PromptSize = p,
             ImageSize = image,
             CanvasSize = canvas,

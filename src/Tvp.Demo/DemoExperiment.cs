@@ -75,17 +75,10 @@ public static class DemoExperiment
         progress.OnMessage($"prompts: {trainIdx.Length} corrupted training images, validation on {valIdx.Length} other held-out training images, " +
                            $"{testIdx.Length} test images; seeds {string.Join(", ", options.PromptSeeds)} (zoo and splits fixed by seed {options.Seed})");
 
-        var baseOptions = new TvpOptions
-        {
-            Data = options.Data, Source = source.Info.Name, Targets = zoo.Models.Skip(1).Select(m => m.Info.Name).ToArray(),
-            Lr = options.Lr, Epochs = options.Epochs, BatchSize = options.BatchSize, EvalBatchSize = 100,
-            CanvasSize = options.CanvasSize, ImageSize = options.ImageSize, PromptSize = options.PromptSize,
-            ValidateEvery = int.MaxValue, CheckpointEvery = int.MaxValue, LogEvery = 5, Seed = options.Seed, Device = options.Device,
-            Corruption = options.Corruption, Severity = options.Severity, Guide = "offline",
-        };
+        var baseOptions = options.RunOptions(source.Info.Name, zoo.Models.Skip(1).Select(m => m.Info.Name).ToArray());
         var variants = new List<(string Name, TvpOptions Options)> { ("vp", baseOptions with { Fca = 0, Tse = 0 }) };
-        if (options.FcaFeatures is "both" or "connector") variants.Add(("tvp-connector", baseOptions with { Fca = options.Fca, Tse = options.Tse, FcaFeatures = "connector" }));
-        if (options.FcaFeatures is "both" or "encoder") variants.Add(("tvp-encoder", baseOptions with { Fca = options.Fca, Tse = options.Tse, FcaFeatures = "encoder" }));
+        if (options.FcaFeatures is DemoFcaChoice.Both or DemoFcaChoice.Connector) variants.Add(("tvp-connector", baseOptions with { Fca = options.Fca, Tse = options.Tse, FcaFeatures = FcaSite.Connector }));
+        if (options.FcaFeatures is DemoFcaChoice.Both or DemoFcaChoice.Encoder) variants.Add(("tvp-encoder", baseOptions with { Fca = options.Fca, Tse = options.Tse, FcaFeatures = FcaSite.Encoder }));
 
         using var tse = new TaskSemantics(zoo.Guide);
         var prompts = new List<(string Variant, int Seed, TvpOptions Options, CandidateScorer.NamedPrompt Named)>();
@@ -99,8 +92,8 @@ public static class DemoExperiment
                     var prompt = new VisualPrompt(PromptShape.Padding, o.CanvasSize, o.PromptSize, device);
                     var tag = $"{name}-seed{seed}";
                     prompts.Add((name, seed, o, new CandidateScorer.NamedPrompt(tag, prompt)));
-                    var trainer = new PromptTrainer(source, o, o.Tse > 0 ? tse : null, progress);
-                    progress.Begin($"train {name} prompt, seed {seed}, on {source.Info.Name} (λ_fca {o.Fca}, λ_tse {o.Tse}{(o.Fca > 0 ? ", FCA on " + o.FcaFeatures : "")})",
+                    var trainer = new PromptTrainer(source, o.Trainer, o.Tse > 0 ? tse : null, progress);
+                    progress.Begin($"train {name} prompt, seed {seed}, on {source.Info.Name} (λ_fca {o.Fca}, λ_tse {o.Tse}{(o.Fca > 0 ? ", FCA on " + OptionNames.Name(o.FcaFeatures) : "")})",
                         (trainIdx.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs);
                     trainingResults[tag] = trainer.Train(prompt, trainBatches, trainIdx, valIdx, metricsPath: Path.Combine(run, $"metrics-{tag}.jsonl"), cancel: cancel);
                     progress.End();
@@ -157,10 +150,10 @@ public static class DemoExperiment
         foreach (var (variant, seed, o, tag) in prompts)
         {
             foreach (var m in models)
-                list.Add(new CellOutcome(m, roles[m], source, variant, o.Fca, o.Tse, o.FcaFeatures, 0, options.Corruption, options.Severity, "identity",
+                list.Add(new CellOutcome(m, roles[m], source, variant, o.Fca, o.Tse, OptionNames.Name(o.FcaFeatures), 0, options.Corruption, options.Severity, "identity",
                     seed, Correct(m, tag), Correct(m, "none")));
             if (shared.Length > 1)
-                list.Add(new CellOutcome(SharedTargets, "target", source, variant, o.Fca, o.Tse, o.FcaFeatures, 0, options.Corruption, options.Severity, "identity",
+                list.Add(new CellOutcome(SharedTargets, "target", source, variant, o.Fca, o.Tse, OptionNames.Name(o.FcaFeatures), 0, options.Corruption, options.Severity, "identity",
                     seed, shared.SelectMany(m => Correct(m, tag)).ToArray(), shared.SelectMany(m => Correct(m, "none")).ToArray()));
         }
         return list;

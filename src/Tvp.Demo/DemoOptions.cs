@@ -45,7 +45,7 @@ public sealed record DemoOptions
     /// <summary>λ_tse of the TVP prompts.</summary>
     public double Tse { get; init; } = 0.05;
     /// <summary>Which FCA features the TVP prompts use: both (one prompt each), connector or encoder.</summary>
-    public string FcaFeatures { get; init; } = "both";
+    public DemoFcaChoice FcaFeatures { get; init; } = DemoFcaChoice.Both;
     /// <summary>Seed of the zoo, the guide and the data splits (fixed across prompt seeds).</summary>
     public int Seed { get; init; } = 42;
     /// <summary>Seeds of the prompt training runs (each prompt method is trained once per seed).</summary>
@@ -58,6 +58,16 @@ public sealed record DemoOptions
     public string? CacheRoot { get; init; }
     /// <summary>Ignore (and rebuild) the cached zoo, features and guide.</summary>
     public bool Fresh { get; init; }
+
+    /// <summary>The run options of one prompt trained on <paramref name="source"/> (λ 0: VP; the TVP variants set λ and the FCA site).</summary>
+    public Training.TvpOptions RunOptions(string source, IReadOnlyList<string> targets) => new()
+    {
+        Data = Data, Source = source, Targets = targets,
+        Lr = Lr, Fca = 0, Tse = 0, Epochs = Epochs, BatchSize = BatchSize, EvalBatchSize = 100,
+        CanvasSize = CanvasSize, ImageSize = ImageSize, PromptSize = PromptSize,
+        ValidateEvery = int.MaxValue, CheckpointEvery = int.MaxValue, LogEvery = 5, Seed = Seed, Device = Device,
+        Corruption = Corruption, Severity = Severity, Guide = "offline",
+    };
 
     /// <summary>The zoo these options use.</summary>
     public ZooConfig Zoo => new(CanvasSize, ImageSize, Resolution, ZooTrainImages, Seed);
@@ -81,9 +91,9 @@ public sealed record DemoOptions
         if (PromptTrainImages < 20 || TestImages < 10) throw new ArgumentException("--prompt-train-images must be at least 20 and --test-images at least 10");
         if (PromptSeeds.Count == 0 || PromptSeeds.Distinct().Count() != PromptSeeds.Count) throw new ArgumentException("--seeds must name at least one seed, without repeats");
         if (ValidationImages < 0) throw new ArgumentException($"--val-images must be >= 0, got {ValidationImages}");
-        if (Epochs <= 0 || BatchSize <= 0 || Lr <= 0 || Fca < 0 || Tse < 0) throw new ArgumentException("--epochs, --batch-size and --lr must be positive, --fca and --tse non-negative");
-        if (FcaFeatures is not ("both" or "connector" or "encoder")) throw new ArgumentException($"--fca-features must be both, connector or encoder, got '{FcaFeatures}'");
+        if (!Enum.IsDefined(FcaFeatures)) throw new ArgumentException($"--fca-features must be {Training.OptionNames.Choices<DemoFcaChoice>()}, got {FcaFeatures}");
         Tvp.Data.Corruptions.CheckName(Corruption);
-        if (Severity is < 1 or > 5) throw new ArgumentException($"--severity must be 1..5, got {Severity}");
+        // λ, lr, epochs, batch size, sizes, severity: the one check of run options.
+        (RunOptions(Source, Array.Empty<string>()) with { Fca = Fca, Tse = Tse }).Validate();
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Tvp.Demo;
+using Tvp.Training;
 
 namespace Tvp.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class DemoCommand
         var source = new Option<string>("--source") { Description = "Zoo model the prompts are trained on: zoo-linear | zoo-mlp | zoo-attention | zoo-prototype | zoo-cnn.", DefaultValueFactory = _ => d.Source };
         var corruption = new Option<string>("--corruption") { Description = "Corruption of the downstream task's images.", DefaultValueFactory = _ => d.Corruption };
         var severity = new Option<int>("--severity") { Description = "Corruption severity 1–5.", DefaultValueFactory = _ => d.Severity };
-        var fcaFeatures = new Option<string>("--fca-features") { Description = "TVP prompts to train: both | connector (FCA on each model's own connector) | encoder (FCA on the shared encoder).", DefaultValueFactory = _ => d.FcaFeatures };
+        var fcaFeatures = new Option<string>("--fca-features") { Description = "TVP prompts to train: both | connector (FCA on each model's own connector) | encoder (FCA on the shared encoder).", DefaultValueFactory = _ => OptionNames.Name(d.FcaFeatures) };
         var fca = new Option<double>("--fca") { Description = "λ_fca of the TVP prompts.", DefaultValueFactory = _ => d.Fca };
         var tse = new Option<double>("--tse") { Description = "λ_tse of the TVP prompts.", DefaultValueFactory = _ => d.Tse };
         var lr = new Option<double>("--lr") { Description = "Learning rate (normalised-gradient step).", DefaultValueFactory = _ => d.Lr };
@@ -45,7 +46,7 @@ internal static class DemoCommand
             var options = d with
             {
                 Data = r.GetValue(data)!, Source = r.GetValue(source)!, Corruption = r.GetValue(corruption)!, Severity = r.GetValue(severity),
-                FcaFeatures = r.GetValue(fcaFeatures)!, Fca = r.GetValue(fca), Tse = r.GetValue(tse), Lr = r.GetValue(lr), Epochs = r.GetValue(epochs),
+                FcaFeatures = OptionNames.Parse<DemoFcaChoice>(r.GetValue(fcaFeatures), "--fca-features"), Fca = r.GetValue(fca), Tse = r.GetValue(tse), Lr = r.GetValue(lr), Epochs = r.GetValue(epochs),
                 PromptTrainImages = r.GetValue(promptImages), TestImages = r.GetValue(testImages), ZooTrainImages = r.GetValue(zooImages),
                 Resolution = r.GetValue(resolution), Seed = r.GetValue(seed), PromptSeeds = r.GetValue(seeds)!, ValidationImages = r.GetValue(valImages), Device = r.GetValue(device)!, Fresh = r.GetValue(fresh),
             };

@@ -38,7 +38,7 @@ public static class EvalExperiment
                 loaded.Add((p, meta, f));
             }
             var o = loaded.Count > 0
-                ? options with { CanvasSize = loaded[0].Meta.CanvasSize, ImageSize = loaded[0].Meta.ImageSize, PromptSize = loaded[0].Meta.PromptSize, PromptShape = loaded[0].Meta.Shape.Name() }
+                ? options with { CanvasSize = loaded[0].Meta.CanvasSize, ImageSize = loaded[0].Meta.ImageSize, PromptSize = loaded[0].Meta.PromptSize, PromptShape = loaded[0].Meta.Shape }
                 : options;
             o.Validate();
             bool existed = Directory.Exists(runDir);

@@ -1,5 +1,6 @@
 using Tvp.Evaluation;
 using Tvp.Models;
+using Tvp.Training;
 using static TorchSharp.torch;
 
 namespace Tvp.Experiments;
@@ -14,25 +15,25 @@ namespace Tvp.Experiments;
 internal static class LabelMappings
 {
     /// <summary>Sets <see cref="ILabelledClassifier.Mapping"/> per <paramref name="spec"/> (identity | frequency | iterative | file path); iterative starts as frequency.</summary>
-    public static LabelMapping? Apply(IPromptableModel model, string spec, IReadOnlyList<string> taskClasses,
+    public static LabelMapping? Apply(IPromptableModel model, LabelMapChoice spec, IReadOnlyList<string> taskClasses,
         CanvasBatches batches, IReadOnlyList<int> trainIdx, int batchSize, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         if (model is not ILabelledClassifier clf) return null;
         LabelMapping mapping;
-        if (spec == "identity")
+        if (spec.Kind == LabelMapKind.Identity)
         {
             var byName = taskClasses.Select(c => IndexOf(clf.Labels, c)).ToArray();
             mapping = byName.All(i => i >= 0) && byName.Distinct().Count() == byName.Length
                 ? new LabelMapping(taskClasses, byName, "identity")
                 : LabelMapping.Identity(taskClasses, clf.Labels.Count);
         }
-        else if (spec is "frequency" or "iterative")
+        else if (spec.IsFrequency)
         {
             mapping = Frequency(clf, taskClasses, batches, trainIdx, batchSize, progress, cancel);
         }
         else
         {
-            mapping = LabelMapping.FromFile(spec, taskClasses, clf.Labels);
+            mapping = LabelMapping.FromFile(spec.Path ?? "", taskClasses, clf.Labels);
         }
         clf.Mapping = mapping;
         return mapping;

@@ -43,10 +43,10 @@ public static class TransferExperiment
                 foreach (var m in models) MapLabels(m, o, data, trainBatches, progress, cancel);
                 using var guide = o.Tse > 0 && o.Guide is not null ? GuideRegistry.Load(o.Guide, device) : null;
                 using var tse = guide is null ? null : new TaskSemantics(guide);
-                using var prompt = new VisualPrompt(PromptShapes.Parse(o.PromptShape), o.CanvasSize, o.PromptSize, device);
-                var ilm = o.LabelMap == "iterative" && source is ILabelledClassifier sc
+                using var prompt = new VisualPrompt(o.PromptShape, o.CanvasSize, o.PromptSize, device);
+                var ilm = o.LabelMap.Kind == LabelMapKind.Iterative && source is ILabelledClassifier sc
                     ? new IterativeLabelMapping(sc, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, progress.OnMessage) : null;
-                var trainer = new PromptTrainer(source, o, tse, progress, ilm);
+                var trainer = new PromptTrainer(source, o.Trainer, tse, progress, ilm);
                 progress.Begin($"train on {source.Info.Name}", (int)((data.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
                 var meta = new PromptMetadata(prompt.Shape, o.CanvasSize, o.ImageSize, o.PromptSize, o.Source, data.Train.Name, o.Fca, o.Tse);
                 TrainingResult training;
@@ -111,10 +111,10 @@ public static class TransferExperiment
     internal static void MapLabels(IPromptableModel m, TvpOptions o, ExperimentData data, CanvasBatches trainBatches, IExperimentProgress progress, CancellationToken cancel)
     {
         if (m is not ILabelledClassifier) return;
-        var p = o.LabelMap is "frequency" or "iterative" ? progress.Begin($"label mapping {m.Info.Name}", data.TrainIndices.Length) : null;
+        var p = o.LabelMap.IsFrequency ? progress.Begin($"label mapping {m.Info.Name}", data.TrainIndices.Length) : null;
         var map = LabelMappings.Apply(m, o.LabelMap, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, p, cancel);
         if (p is not null) progress.End();
-        if (map is not null && map.Kind is "frequency" or "iterative" && m is ILabelledClassifier clf)
+        if (map is not null && o.LabelMap.IsFrequency && m is ILabelledClassifier clf)
             progress.OnMessage($"{m.Info.Name}: " + string.Join(", ", map.TaskClasses.Select((c, i) => $"{c}→{clf.Labels[map.ModelLabels[i]]}")));
     }
 
@@ -131,7 +131,7 @@ public static class TransferExperiment
         var all = new[] { new CandidateScorer.NamedPrompt("none", null) }.Concat(prompts).ToArray();
         var evalClock = Stopwatch.StartNew();
         List<EvaluationResult> results;
-        if (o.LabelMap == "iterative" && trainBatches is not null)
+        if (o.LabelMap.Kind == LabelMapKind.Iterative && trainBatches is not null)
         {
             results = new List<EvaluationResult>();
             foreach (var one in all)

@@ -1,6 +1,7 @@
 namespace Tvp.Prompts;
 
 /// <summary>Where on the canvas the prompt lives.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(PromptShapeJsonConverter))]
 public enum PromptShape
 {
     /// <summary>A border of width p on every side (the paper's default).</summary>

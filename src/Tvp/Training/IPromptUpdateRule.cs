@@ -19,15 +19,15 @@ public interface IPromptUpdateRule : IDisposable
     void Restore(Checkpoint checkpoint, string prefix, Device device);
 }
 
-/// <summary>Creates update rules by name.</summary>
+/// <summary>Creates the update rule of a <see cref="PromptOptimizer"/>.</summary>
 internal static class PromptUpdateRules
 {
     /// <summary>normalized | sgd | adam.</summary>
-    public static IPromptUpdateRule Create(string name) => name switch
+    public static IPromptUpdateRule Create(PromptOptimizer optimizer) => optimizer switch
     {
-        "normalized" => new NormalizedGradientStep(),
-        "sgd" => new SgdMomentumStep(),
-        "adam" => new AdamStep(),
-        _ => throw new ArgumentException($"unknown optimizer '{name}' (normalized, sgd, adam)"),
+        PromptOptimizer.Normalized => new NormalizedGradientStep(),
+        PromptOptimizer.Sgd => new SgdMomentumStep(),
+        PromptOptimizer.Adam => new AdamStep(),
+        _ => throw new ArgumentException($"--optimizer must be {OptionNames.Choices<PromptOptimizer>()}, got {optimizer}"),
     };
 }

@@ -4,10 +4,10 @@ namespace Tvp.Training;
 public static class LearningRateSchedule
 {
     /// <summary>The learning rate at step <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>.</summary>
-    public static double At(string schedule, double lr, long step, long totalSteps) => schedule switch
+    public static double At(ScheduleKind schedule, double lr, long step, long totalSteps) => schedule switch
     {
-        "constant" => lr,
-        "cosine" => totalSteps <= 1 ? lr : 0.5 * lr * (1 + Math.Cos(Math.PI * step / totalSteps)),
-        _ => throw new ArgumentException($"unknown schedule '{schedule}' (cosine, constant)"),
+        ScheduleKind.Constant => lr,
+        ScheduleKind.Cosine => totalSteps <= 1 ? lr : 0.5 * lr * (1 + Math.Cos(Math.PI * step / totalSteps)),
+        _ => throw new ArgumentException($"--schedule must be {OptionNames.Choices<ScheduleKind>()}, got {schedule}"),
     };
 }

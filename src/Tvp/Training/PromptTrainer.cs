@@ -20,7 +20,7 @@ public sealed class PromptTrainer
 {
     private readonly IPromptableModel _source;
     private readonly IReadOnlyList<IPromptableModel> _sources;
-    private readonly TvpOptions _o;
+    private readonly TrainerOptions _o;
     private readonly TaskSemantics? _tse;
     private readonly ITrainingObserver _observer;
     private readonly IEpochStartHook? _epochStart;
@@ -29,14 +29,14 @@ public sealed class PromptTrainer
     /// Creates a trainer. <paramref name="tse"/> is used when λ_tse &gt; 0; <paramref name="epochStart"/> (optional) runs at
     /// every epoch start (iterative label mapping).
     /// </summary>
-    public PromptTrainer(IPromptableModel source, TvpOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null,
+    public PromptTrainer(IPromptableModel source, TrainerOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null,
         IEpochStartHook? epochStart = null) : this(new[] { source }, options, tse, observer, epochStart) { }
 
     /// <summary>
     /// Creates a trainer for an ensemble of sources (all on one device): one prompt, their losses summed, one update per
     /// batch; validation selects on their mean top-1.
     /// </summary>
-    public PromptTrainer(IReadOnlyList<IPromptableModel> sources, TvpOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null,
+    public PromptTrainer(IReadOnlyList<IPromptableModel> sources, TrainerOptions options, TaskSemantics? tse = null, ITrainingObserver? observer = null,
         IEpochStartHook? epochStart = null)
     {
         if (sources.Count == 0) throw new ArgumentException("at least one source model is needed");
@@ -50,7 +50,7 @@ public sealed class PromptTrainer
         _observer = observer ?? new SilentObserver();
         if (options.Tse > 0 && tse is null)
             _observer.OnMessage("λ_tse > 0 but no guide was given: TSE is off (pass --guide)");
-        foreach (var s in _sources.Where(s => options.Fca > 0 && options.FcaFeatures == "encoder" && s is not IEncoderFeatures))
+        foreach (var s in _sources.Where(s => options.Fca > 0 && options.FcaFeatures == FcaSite.Encoder && s is not IEncoderFeatures))
             _observer.OnMessage($"warning: {s.Info.Name} has no encoder features; FCA uses its connector output instead (--fca-features connector)");
     }
 
@@ -223,7 +223,7 @@ public sealed class PromptTrainer
     private (Tensor Task, Tensor? Fca) SourceLoss(IPromptableModel source, Tensor canvas, Tensor prompted, TaskBatch batch)
     {
         if (_o.Fca <= 0) return (source.TaskLoss(prompted, batch), null);
-        var (task, features) = _o.FcaFeatures == "encoder" && source is IEncoderFeatures enc
+        var (task, features) = _o.FcaFeatures == FcaSite.Encoder && source is IEncoderFeatures enc
             ? enc.TaskLossWithEncoderFeatures(prompted, batch) : source.TaskLossWithFeatures(prompted, batch);
         Tensor clean;
         using (no_grad()) clean = Features(source, canvas).detach();
@@ -231,7 +231,7 @@ public sealed class PromptTrainer
     }
 
     private Tensor Features(IPromptableModel source, Tensor pixels) =>
-        _o.FcaFeatures == "encoder" && source is IEncoderFeatures enc ? enc.EncoderFeatures(pixels) : source.ImageFeatures(pixels);
+        _o.FcaFeatures == FcaSite.Encoder && source is IEncoderFeatures enc ? enc.EncoderFeatures(pixels) : source.ImageFeatures(pixels);
 
     private double Validate(VisualPrompt prompt, CanvasBatches batches, IReadOnlyList<int> valIdx, CancellationToken cancel)
     {

@@ -16,7 +16,7 @@ public sealed record TvpOptions
     /// <summary>Target models evaluated with the prompt.</summary>
     public IReadOnlyList<string> Targets { get; init; } = Array.Empty<string>();
     /// <summary>Label mapping for classifiers: identity | frequency | iterative (ILM) | path to a mapping file.</summary>
-    public string LabelMap { get; init; } = "identity";
+    public LabelMapChoice LabelMap { get; init; } = LabelMapChoice.Identity;
     /// <summary>Image–text guide for TSE (CLIP folder or other guide); TSE is off without one.</summary>
     public string? Guide { get; init; }
 
@@ -27,11 +27,11 @@ public sealed record TvpOptions
     /// <summary>λ_tse.</summary>
     public double Tse { get; init; } = 0.001;
     /// <summary>Which features FCA compares: connector (the model's own) or encoder (a shared encoder's output, where a model has one).</summary>
-    public string FcaFeatures { get; init; } = "connector";
+    public FcaSite FcaFeatures { get; init; } = FcaSite.Connector;
     /// <summary>Update rule: normalized (the paper's), sgd (momentum 0.9), adam.</summary>
-    public string Optimizer { get; init; } = "normalized";
+    public PromptOptimizer Optimizer { get; init; } = PromptOptimizer.Normalized;
     /// <summary>Learning-rate schedule: cosine (stepped per iteration) or constant.</summary>
-    public string Schedule { get; init; } = "cosine";
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
 
     /// <summary>Prompt size p (border width or patch side).</summary>
     public int PromptSize { get; init; } = 30;
@@ -40,7 +40,7 @@ public sealed record TvpOptions
     /// <summary>Canvas size.</summary>
     public int CanvasSize { get; init; } = 224;
     /// <summary>padding | fixed-patch | random-patch | full.</summary>
-    public string PromptShape { get; init; } = "padding";
+    public Prompts.PromptShape PromptShape { get; init; } = Prompts.PromptShape.Padding;
 
     /// <summary>Epochs (the paper's script default is 10; its README uses 1 on CIFAR-10).</summary>
     public int Epochs { get; init; } = 10;
@@ -85,6 +85,19 @@ public sealed record TvpOptions
     /// <summary>Class names question for classification ("This is a photo of a").</summary>
     public string Question { get; init; } = Tvp.Data.TaskBatch.PhotoQuestion;
 
+    /// <summary>What the trainer uses of these options (not serialised: options.json keeps its flat shape).</summary>
+    [JsonIgnore]
+    public TrainerOptions Trainer => new()
+    {
+        Lr = Lr, Fca = Fca, Tse = Tse, FcaFeatures = FcaFeatures, Optimizer = Optimizer, Schedule = Schedule, Epochs = Epochs,
+        BatchSize = BatchSize, EvalBatchSize = EvalBatchSize, ValidateEvery = ValidateEvery, CheckpointEvery = CheckpointEvery,
+        LogEvery = LogEvery, Seed = Seed, OnNan = OnNan,
+    };
+
+    /// <summary>The default inner image size for <paramref name="shape"/>: canvas − 2p for padding, else the canvas.</summary>
+    public static int DefaultImageSize(Prompts.PromptShape shape, int canvasSize, int promptSize) =>
+        shape == Prompts.PromptShape.Padding ? canvasSize - 2 * promptSize : canvasSize;
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -96,21 +109,23 @@ public sealed record TvpOptions
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Reads options written by <see cref="ToJson"/>.</summary>
-    public static TvpOptions FromJson(string json) =>
-        JsonSerializer.Deserialize<TvpOptions>(json, Json) ?? throw new InvalidDataException("options.json is empty");
+    /// <exception cref="InvalidDataException">Not options JSON; one line naming the key.</exception>
+    public static TvpOptions FromJson(string json)
+    {
+        try { return JsonSerializer.Deserialize<TvpOptions>(json, Json) ?? throw new InvalidDataException("options.json is empty"); }
+        catch (JsonException e) when (e.Path is { Length: > 0 })
+        {
+            throw new InvalidDataException($"options.json: {e.Path.TrimStart('$', '.')} {e.Message.Split('\n')[0]}");
+        }
+    }
 
-    /// <summary>Checks ranges; throws ArgumentException naming the option.</summary>
+    /// <summary>
+    /// The one check of a run's options (CLI, <c>TransferExperiment</c>, studies, the demo): ranges and combinations;
+    /// throws ArgumentException with one line naming the flag.
+    /// </summary>
     public void Validate()
     {
-        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be a positive finite number, got {Lr}");
-        if (!(Fca >= 0) || double.IsInfinity(Fca)) throw new ArgumentException($"--fca must be a finite number >= 0, got {Fca}");
-        if (!(Tse >= 0) || double.IsInfinity(Tse)) throw new ArgumentException($"--tse must be a finite number >= 0, got {Tse}");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}");
-        if (EvalBatchSize <= 0) throw new ArgumentException($"--eval-batch-size must be positive, got {EvalBatchSize}");
-        if (ValidateEvery <= 0) throw new ArgumentException($"--val-every must be positive, got {ValidateEvery}");
-        if (CheckpointEvery <= 0) throw new ArgumentException($"--checkpoint-every must be positive, got {CheckpointEvery}");
-        if (LogEvery <= 0) throw new ArgumentException($"log_every must be positive, got {LogEvery}");
+        Trainer.Validate();
         if (Shots < 0) throw new ArgumentException($"--shots must be >= 0 (0 = all), got {Shots}");
         if (TrainLimit < 0) throw new ArgumentException($"--train-limit must be >= 0 (0 = all), got {TrainLimit}");
         if (TestLimit < 0) throw new ArgumentException($"--test-limit must be >= 0 (0 = all), got {TestLimit}");
@@ -119,15 +134,12 @@ public sealed record TvpOptions
         if (CanvasSize <= 0 || CanvasSize > maxSide) throw new ArgumentException($"--canvas-size must be in 1..{maxSide}, got {CanvasSize}");
         if (ImageSize <= 0) throw new ArgumentException($"--image-size must be positive, got {ImageSize}");
         if (PromptSize < 0) throw new ArgumentException($"--prompt-size must be >= 0, got {PromptSize}");
-        if (!Enum.IsDefined(OnNan)) throw new ArgumentException($"--on-nan must be stop or skip, got {OnNan}");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"--val-fraction must be in [0,1), got {ValidationFraction}");
         if (!(TrainFraction >= 0 && TrainFraction <= 1)) throw new ArgumentException($"--train-fraction must be in [0,1], got {TrainFraction}");
         if (ValidationMinimum < 0) throw new ArgumentException($"--val-min must be >= 0, got {ValidationMinimum}");
-        if (Optimizer is not ("normalized" or "sgd" or "adam")) throw new ArgumentException($"--optimizer must be normalized, sgd or adam, got '{Optimizer}'");
-        if (Schedule is not ("cosine" or "constant")) throw new ArgumentException($"--schedule must be cosine or constant, got '{Schedule}'");
-        if (FcaFeatures is not ("connector" or "encoder")) throw new ArgumentException($"--fca-features must be connector or encoder, got '{FcaFeatures}'");
         if (Severity is < 1 or > 5) throw new ArgumentException($"--severity must be 1..5, got {Severity}");
-        Prompts.PromptShapes.Parse(PromptShape);
+        if (!Enum.IsDefined(PromptShape)) throw new ArgumentException($"--prompt-shape must be padding, fixed-patch, random-patch or full, got {PromptShape}");
+        if (LabelMap.Kind == LabelMapKind.File && string.IsNullOrWhiteSpace(LabelMap.Path)) throw new ArgumentException("--label-map must be identity, frequency, iterative or a mapping file");
         if (ImageSize > CanvasSize) throw new ArgumentException($"--image-size {ImageSize} is larger than the canvas {CanvasSize}");
     }
 }

@@ -19,7 +19,7 @@ public sealed class DemoExperimentTests
         var options = new DemoOptions
         {
             ZooTrainImages = 300, PromptTrainImages = 160, ValidationImages = 40, TestImages = 150, Epochs = 2,
-            PromptSeeds = new[] { 1, 2 }, FcaFeatures = "encoder", CacheRoot = cache.Path, Seed = 5,
+            PromptSeeds = new[] { 1, 2 }, FcaFeatures = DemoFcaChoice.Encoder, CacheRoot = cache.Path, Seed = 5,
         };
         var outcome = DemoExperiment.Run(options, Path.Combine(run.Path, "demo"));
         var dir = outcome.RunDir;

@@ -84,7 +84,7 @@ public class IlmEvaluationTests
         var ilm = new IterativeLabelMapping(source, data.Classes, batches, train, 8);
         var recorder = new Recorder(ilm);
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
-        new PromptTrainer(source, Options, epochStart: recorder).Train(prompt, batches, train, Array.Empty<int>());
+        new PromptTrainer(source, Options.Trainer, epochStart: recorder).Train(prompt, batches, train, Array.Empty<int>());
         Assert.Equal(Options.Epochs, recorder.Epochs);
         ilm.RestoreUnprompted();
         Assert.Equal(unprompted, Labels(source.Mapping));

@@ -61,7 +61,7 @@ public class NumericGuardTests
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
         var ck = dir.File("checkpoint.safetensors");
         var e = Assert.Throws<TrainingDivergedException>(() =>
-            new PromptTrainer(model, Options).Train(prompt, batches, train, val, ck, dir.File("metrics.jsonl")));
+            new PromptTrainer(model, Options.Trainer).Train(prompt, batches, train, val, ck, dir.File("metrics.jsonl")));
         Assert.Contains("step 5: non-finite loss", e.Message);
         Assert.Contains("loss NaN", e.Message);
         Assert.Contains("task NaN", e.Message);
@@ -85,7 +85,7 @@ public class NumericGuardTests
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
         var messages = new List<string>();
         var obs = new MessageObserver(messages.Add);
-        var r = new PromptTrainer(model, Options with { OnNan = NanPolicy.Skip }, observer: obs)
+        var r = new PromptTrainer(model, (Options with { OnNan = NanPolicy.Skip }).Trainer, observer: obs)
             .Train(prompt, batches, train, val, dir.File("checkpoint.safetensors"), dir.File("metrics.jsonl"));
         Assert.Equal(12, r.Steps);
         Assert.True(NumericGuard.AllFinite(prompt.Delta));

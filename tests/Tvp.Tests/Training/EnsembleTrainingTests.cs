@@ -20,7 +20,7 @@ public class EnsembleTrainingTests
         var batches = new CanvasBatches(data, new CanvasPipeline(16, 8));
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
         var steps = new List<TrainingStep>();
-        new PromptTrainer(sources, Options, observer: new Recorder(steps)).Train(prompt, batches, Enumerable.Range(0, 32).ToArray(), Array.Empty<int>());
+        new PromptTrainer(sources, Options.Trainer, observer: new Recorder(steps)).Train(prompt, batches, Enumerable.Range(0, 32).ToArray(), Array.Empty<int>());
         return (prompt.Values(), steps);
     }
 

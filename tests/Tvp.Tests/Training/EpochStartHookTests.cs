@@ -36,7 +36,7 @@ public class EpochStartHookTests
             using var cts = new CancellationTokenSource();
             var obs = new StopAt(6, cts); // stops during epoch 2 (steps 5..8): a final checkpoint at step 6
             Assert.Throws<TrainingInterruptedException>(() =>
-                new PromptTrainer(model, Options, observer: obs, epochStart: hook).Train(prompt, batches, train, Array.Empty<int>(), ck, null, false, cts.Token));
+                new PromptTrainer(model, Options.Trainer, observer: obs, epochStart: hook).Train(prompt, batches, train, Array.Empty<int>(), ck, null, false, cts.Token));
         }
         Assert.Equal(new[] { 0, 1 }, hook.Epochs);
         Assert.Equal("state-1", new Tvp.IO.SafeTensorFile(ck).Metadata["epoch_hook"]);
@@ -44,7 +44,7 @@ public class EpochStartHookTests
         var resumed = new CountingHook();
         using (var model = new ToyClassifier())
         using (var prompt = new VisualPrompt(PromptShape.Padding, 16, 4))
-            new PromptTrainer(model, Options, epochStart: resumed).Train(prompt, batches, train, Array.Empty<int>(), ck, null, true);
+            new PromptTrainer(model, Options.Trainer, epochStart: resumed).Train(prompt, batches, train, Array.Empty<int>(), ck, null, true);
         Assert.Equal(new[] { "state-1" }, resumed.Restored); // epoch 2 continues with its own state...
         Assert.Equal(new[] { 2 }, resumed.Epochs);           // ...and only epoch 3 recomputes it
     }

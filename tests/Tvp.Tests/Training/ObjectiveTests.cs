@@ -84,16 +84,16 @@ public class ObjectiveTests
         using var adam = new AdamStep();
         adam.Step(d2, g, mask, 0.1);
         Assert.Equal(-0.1f, d2[0, 0, 0].item<float>(), 4); // first Adam step = lr · sign(g)
-        Assert.Throws<ArgumentException>(() => PromptUpdateRules.Create("rmsprop"));
+        Assert.Throws<ArgumentException>(() => PromptUpdateRules.Create((PromptOptimizer)99));
     }
 
     [Fact]
     public void CosineScheduleAnnealsPerIteration()
     {
-        Assert.Equal(10, LearningRateSchedule.At("cosine", 10, 0, 100), 6);
-        Assert.Equal(5, LearningRateSchedule.At("cosine", 10, 50, 100), 6);
-        Assert.True(LearningRateSchedule.At("cosine", 10, 99, 100) < 0.01);
-        Assert.Equal(10, LearningRateSchedule.At("constant", 10, 99, 100));
+        Assert.Equal(10, LearningRateSchedule.At(ScheduleKind.Cosine, 10, 0, 100), 6);
+        Assert.Equal(5, LearningRateSchedule.At(ScheduleKind.Cosine, 10, 50, 100), 6);
+        Assert.True(LearningRateSchedule.At(ScheduleKind.Cosine, 10, 99, 100) < 0.01);
+        Assert.Equal(10, LearningRateSchedule.At(ScheduleKind.Constant, 10, 99, 100));
     }
 
     [Fact]

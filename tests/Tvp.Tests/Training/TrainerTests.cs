@@ -25,7 +25,7 @@ public class TrainerTests
         var (_, batches, train, val) = Setup();
         using var model = new ToyClassifier();
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
-        new PromptTrainer(model, o).Train(prompt, batches, train, val, checkpoint, metrics, resume, cancel);
+        new PromptTrainer(model, o.Trainer).Train(prompt, batches, train, val, checkpoint, metrics, resume, cancel);
         return prompt.Values();
     }
 
@@ -38,7 +38,7 @@ public class TrainerTests
         var steps = new List<TrainingStep>();
         var obs = new RecordingObserver(steps);
         var o = Options with { Epochs = 6, Fca = 0.005, Tse = 0 };
-        var result = new PromptTrainer(model, o, observer: obs).Train(prompt, batches, train, Array.Empty<int>());
+        var result = new PromptTrainer(model, o.Trainer, observer: obs).Train(prompt, batches, train, Array.Empty<int>());
         Assert.Equal(36, result.Steps);
         double first = steps.Take(6).Average(s => s.Task), last = steps.TakeLast(6).Average(s => s.Task);
         Assert.True(last < first, $"task loss did not fall: {first} → {last}");
@@ -70,7 +70,7 @@ public class TrainerTests
         {
             var obs = new RecordingObserver(new List<TrainingStep>(), s => { if (s.Step == 4) cts.Cancel(); });
             var stop = Assert.Throws<TrainingInterruptedException>(() =>
-                new PromptTrainer(model, Options, observer: obs).Train(prompt, batches, train, val, ck, dir.File("m.jsonl"), false, cts.Token));
+                new PromptTrainer(model, Options.Trainer, observer: obs).Train(prompt, batches, train, val, ck, dir.File("m.jsonl"), false, cts.Token));
             Assert.Equal(4, stop.Step);
             Assert.Contains("interrupted at step 4", stop.Message);
         }
@@ -89,7 +89,7 @@ public class TrainerTests
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
         var vals = new List<(long Step, double Top1, bool Improved)>();
         var obs = new RecordingObserver(new List<TrainingStep>(), null, (s, t, i) => vals.Add((s, t, i)));
-        var result = new PromptTrainer(model, Options with { Epochs = 4 }, observer: obs).Train(prompt, batches, train, val);
+        var result = new PromptTrainer(model, (Options with { Epochs = 4 }).Trainer, observer: obs).Train(prompt, batches, train, val);
         Assert.NotEmpty(vals);
         var best = vals.Where(v => v.Improved).Last();
         Assert.Equal(best.Step, result.BestStep);
@@ -108,7 +108,7 @@ public class TrainerTests
         using var guide = new ToyGuide();
         using var tse = new TaskSemantics(guide);
         var steps = new List<TrainingStep>();
-        new PromptTrainer(model, Options with { Epochs = 1, Tse = 0.5 }, tse, new RecordingObserver(steps)).Train(prompt, batches, train, Array.Empty<int>());
+        new PromptTrainer(model, (Options with { Epochs = 1, Tse = 0.5 }).Trainer, tse, new RecordingObserver(steps)).Train(prompt, batches, train, Array.Empty<int>());
         Assert.All(steps, s => Assert.NotEqual(0, s.Tse));
         Assert.All(steps, s => Assert.Equal(s.Task + 0.005 * s.Fca - 0.5 * s.Tse, s.Loss, 3));
         Assert.Equal(3, tse.CachedTexts);

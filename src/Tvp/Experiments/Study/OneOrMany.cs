@@ -27,13 +27,22 @@ internal sealed class OneOrManyConverterFactory : JsonConverterFactory
     {
         public override OneOrMany<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            if (reader.TokenType == JsonTokenType.StartArray)
+            try
             {
-                var list = JsonSerializer.Deserialize<T[]>(ref reader, options) ?? Array.Empty<T>();
-                if (list.Length == 0) throw new JsonException("an empty list (give at least one value)");
-                return new OneOrMany<T>(list);
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    var list = JsonSerializer.Deserialize<T[]>(ref reader, options) ?? Array.Empty<T>();
+                    if (list.Length == 0) throw new JsonException("an empty list (give at least one value)");
+                    return new OneOrMany<T>(list);
+                }
+                return new OneOrMany<T>(JsonSerializer.Deserialize<T>(ref reader, options)!);
             }
-            return new OneOrMany<T>(JsonSerializer.Deserialize<T>(ref reader, options)!);
+            catch (JsonException e) when (e.InnerException is null && e.Path is { } path && (path == "$" || System.Text.RegularExpressions.Regex.IsMatch(path, @"^\$\[\d+\]$")))
+            {
+                // A value's own error (e.g. an unknown choice): rethrown without the nested call's root path so the
+                // outer reader names the key it sits under.
+                throw new JsonException(e.Message, e);
+            }
         }
 
         public override void Write(Utf8JsonWriter writer, OneOrMany<T> value, JsonSerializerOptions options) =>

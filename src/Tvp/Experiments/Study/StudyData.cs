@@ -23,8 +23,8 @@ internal sealed class StudyData : IDisposable
     private readonly IExperimentProgress _progress;
     private readonly Dictionary<string, IPromptableModel> _models = new();
     private readonly Dictionary<(TestCondition, bool Train), (ImageCache Cache, CanvasBatches Batches)> _batches = new();
-    private readonly Dictionary<(string Model, string LabelMap), LabelMapping?> _mappings = new();
-    private readonly Dictionary<(string Model, string LabelMap, TestCondition), bool[]> _none = new();
+    private readonly Dictionary<(string Model, LabelMapChoice LabelMap), LabelMapping?> _mappings = new();
+    private readonly Dictionary<(string Model, LabelMapChoice LabelMap, TestCondition), bool[]> _none = new();
     private readonly StudyDataSetup? _setup;
     private readonly IImageTextGuide? _guide;
 
@@ -110,19 +110,19 @@ internal sealed class StudyData : IDisposable
     }
 
     /// <summary>Sets each classifier's mapping for <paramref name="labelMap"/> (computed once per model and kind, on clean training images sampled with the data seed).</summary>
-    public void MapLabels(IPromptableModel model, string labelMap, CancellationToken cancel)
+    public void MapLabels(IPromptableModel model, LabelMapChoice labelMap, CancellationToken cancel)
     {
         if (model is not ILabelledClassifier clf) return;
         if (_mappings.TryGetValue((model.Info.Name, labelMap), out var cached)) { if (cached is not null) clf.Mapping = cached; return; }
         var clean = TrainBatches(TestCondition.Clean);
         var idx = Samplers.Limit(clean.Data, Math.Min(_spec.LabelMapImages, clean.Data.Count), Seeds.Mix(_spec.DataSeed, 3)).OrderBy(i => i).ToArray();
-        var p = labelMap == "frequency" ? _progress.Begin($"label mapping {model.Info.Name} on {idx.Length} training images", idx.Length) : null;
+        var p = labelMap.Kind == LabelMapKind.Frequency ? _progress.Begin($"label mapping {model.Info.Name} on {idx.Length} training images", idx.Length) : null;
         _mappings[(model.Info.Name, labelMap)] = LabelMappings.Apply(model, labelMap, Classes, clean, idx, 64, p, cancel);
         if (p is not null) _progress.End();
     }
 
     /// <summary>No-prompt correctness of <paramref name="model"/> under <paramref name="condition"/> (computed once per model, label mapping and condition).</summary>
-    public bool[] NoPrompt(IPromptableModel model, string labelMap, TestCondition condition, int batchSize, CancellationToken cancel)
+    public bool[] NoPrompt(IPromptableModel model, LabelMapChoice labelMap, TestCondition condition, int batchSize, CancellationToken cancel)
     {
         var key = (model.Info.Name, labelMap, condition);
         if (_none.TryGetValue(key, out var done)) return done;

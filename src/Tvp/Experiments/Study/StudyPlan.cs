@@ -80,7 +80,7 @@ public static class StudyPlan
                                         {
                                             var o = Options(spec, sources, models, labelMap, k, trainCondition, fca, tse, site, seed);
                                             var name = PromptName(p, fca, tse, site);
-                                            jobs.Add(new StudyJob(jobs.Count, Hash(spec, o, sources, models, testConditions), sources, models, name, labelMap,
+                                            jobs.Add(new StudyJob(jobs.Count, Hash(spec, o, sources, models, testConditions), sources, models, name, labelMap.ToString(),
                                                 trainCondition, testConditions, o));
                                         }
             }
@@ -103,17 +103,17 @@ public static class StudyPlan
         return list;
     }
 
-    private static string PromptName(PromptSpec p, double fca, double tse, string site)
+    private static string PromptName(PromptSpec p, double fca, double tse, FcaSite site)
     {
         var parts = new List<string>();
         if (p.Fca.Values.Count > 1) parts.Add("fca=" + fca.ToString("R", CultureInfo.InvariantCulture));
         if (p.Tse.Values.Count > 1) parts.Add("tse=" + tse.ToString("R", CultureInfo.InvariantCulture));
-        if (p.FcaFeatures.Values.Count > 1) parts.Add(site);
+        if (p.FcaFeatures.Values.Count > 1) parts.Add(OptionNames.Name(site));
         return parts.Count == 0 ? p.Name : $"{p.Name}[{string.Join(",", parts)}]";
     }
 
-    private static TvpOptions Options(StudySpec spec, IReadOnlyList<string> sources, IReadOnlyList<(string Model, string Role)> models, string labelMap, int shots,
-        TestCondition trainCondition, double fca, double tse, string site, int seed)
+    private static TvpOptions Options(StudySpec spec, IReadOnlyList<string> sources, IReadOnlyList<(string Model, string Role)> models, LabelMapChoice labelMap, int shots,
+        TestCondition trainCondition, double fca, double tse, FcaSite site, int seed)
     {
         var t = spec.Train;
         var d = new TvpOptions();

@@ -59,7 +59,7 @@ public static class StudyRunner
     /// <summary>Combinations the trainer does not support fail with a clear message before any work starts.</summary>
     private static void CheckSupported(StudyJob job)
     {
-        if (job.LabelMap == "iterative" && job.Sources.Count > 1)
+        if (job.Options.LabelMap.Kind == LabelMapKind.Iterative && job.Sources.Count > 1)
             throw new NotSupportedException($"label_map \"iterative\" (ILM) with an ensemble ({job.SourceName}): ILM remaps one source per epoch; use frequency for ensembles");
     }
 
@@ -67,16 +67,16 @@ public static class StudyRunner
     {
         var o = job.Options;
         var models = job.Models.Select(m => (Model: data.Model(m.Model), m.Role)).ToArray();
-        foreach (var (m, _) in models) data.MapLabels(m, job.LabelMap, cancel);
+        foreach (var (m, _) in models) data.MapLabels(m, o.LabelMap, cancel);
         var sources = job.Sources.Select(data.Model).ToArray();          // one, or several for an ensemble
         var source = sources[0];
         var trainBatches = data.TrainBatches(job.TrainCondition);
         var split = ExperimentData.Split(trainBatches.Data, trainBatches.Data, o with { TestLimit = 0 });
-        using var prompt = new VisualPrompt(PromptShapes.Parse(o.PromptShape), o.CanvasSize, o.PromptSize, source.Device);
-        bool iterative = job.LabelMap == "iterative";
+        using var prompt = new VisualPrompt(o.PromptShape, o.CanvasSize, o.PromptSize, source.Device);
+        bool iterative = o.LabelMap.Kind == LabelMapKind.Iterative;
         var ilm = iterative && source is ILabelledClassifier sc
             ? new IterativeLabelMapping(sc, data.Classes, trainBatches, split.TrainIndices, o.EvalBatchSize, progress.OnMessage) : null;
-        var trainer = new PromptTrainer(sources, o, o.Tse > 0 ? data.Semantics : null, progress, ilm);
+        var trainer = new PromptTrainer(sources, o.Trainer, o.Tse > 0 ? data.Semantics : null, progress, ilm);
         progress.Begin($"train {job.Prompt} on {job.SourceName}", (int)((split.TrainIndices.Length + o.BatchSize - 1) / o.BatchSize * o.Epochs));
         var training = trainer.Train(prompt, trainBatches, split.TrainIndices, split.ValidationIndices, cancel: cancel);
         progress.End();
@@ -97,12 +97,12 @@ public static class StudyRunner
             if (previous is not null) previous.UseUnprompted();
             for (int i = 0; i < models.Length; i++)
             {
-                var none = data.NoPrompt(models[i].Model, job.LabelMap, c, o.EvalBatchSize, cancel);
+                var none = data.NoPrompt(models[i].Model, o.LabelMap, c, o.EvalBatchSize, cancel);
                 outcomes.Add(new CellFileOutcome(models[i].Model.Info.Name, models[i].Role, c.Corruption, c.Severity, CellFile.Bits(scored[i].Correct!), CellFile.Bits(none)));
             }
         }
         using var optionsDoc = JsonDocument.Parse(o.ToJson());
-        return new CellFile(job.Index, job.Hash, job.SourceName, job.Prompt, o.Fca, o.Tse, o.FcaFeatures, o.Shots, job.LabelMap, o.Seed,
+        return new CellFile(job.Index, job.Hash, job.SourceName, job.Prompt, o.Fca, o.Tse, OptionNames.Name(o.FcaFeatures), o.Shots, job.LabelMap, o.Seed,
             training.BestValidationTop1, training.WallTime.TotalSeconds, optionsDoc.RootElement.Clone(), outcomes);
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Tvp.Data;
+using Tvp.Training;
 
 namespace Tvp.Experiments.Study;
 
@@ -25,7 +26,7 @@ public sealed record PromptSpec
     /// <summary>λ_tse (one or a list).</summary>
     public OneOrMany<double> Tse { get; init; } = new(0.0);
     /// <summary>connector | encoder (one or a list).</summary>
-    public OneOrMany<string> FcaFeatures { get; init; } = new("connector");
+    public OneOrMany<FcaSite> FcaFeatures { get; init; } = new(FcaSite.Connector);
 }
 
 /// <summary>Training settings of every cell (unset keys keep tvp's defaults, see <c>tvp train --help</c>).</summary>
@@ -44,15 +45,15 @@ public sealed record TrainSpec
     /// <summary>Prompt size.</summary>
     public int? PromptSize { get; init; }
     /// <summary>Prompt shape.</summary>
-    public string? PromptShape { get; init; }
+    public Prompts.PromptShape? PromptShape { get; init; }
     /// <summary>Training batch size.</summary>
     public int? BatchSize { get; init; }
     /// <summary>Evaluation batch size.</summary>
     public int? EvalBatchSize { get; init; }
     /// <summary>normalized | sgd | adam.</summary>
-    public string? Optimizer { get; init; }
+    public PromptOptimizer? Optimizer { get; init; }
     /// <summary>cosine | constant.</summary>
-    public string? Schedule { get; init; }
+    public ScheduleKind? Schedule { get; init; }
     /// <summary>At most this many training images (0 = all).</summary>
     public int? TrainLimit { get; init; }
     /// <summary>Fraction held out for validation.</summary>
@@ -88,7 +89,7 @@ public sealed record StudySpec
     /// <summary>Image–text guide for TSE (also evaluated zero-shot as role "guide").</summary>
     public string? Guide { get; init; }
     /// <summary>Label mapping: identity | frequency | iterative | a mapping file (one or a list: an axis).</summary>
-    public OneOrMany<string> LabelMap { get; init; } = new("identity");
+    public OneOrMany<LabelMapChoice> LabelMap { get; init; } = new(LabelMapChoice.Identity);
     /// <summary>Training images used for frequency label mapping (computed once per model and mapping, with the data seed).</summary>
     public int LabelMapImages { get; init; } = 1000;
     /// <summary>Prompt methods.</summary>
@@ -223,8 +224,6 @@ public sealed record StudySpec
             if (p.Name == StudyResults.NoPrompt) throw new InvalidDataException($"{label}: prompt name '{StudyResults.NoPrompt}' is reserved for no prompt");
             if (!names.Add(p.Name)) throw new InvalidDataException($"{label}: prompt name '{p.Name}' appears twice in 'prompts'");
             if (p.Fca.Values.Any(v => v < 0) || p.Tse.Values.Any(v => v < 0)) throw new InvalidDataException($"{label}: prompts.{p.Name}: 'fca' and 'tse' must be >= 0");
-            foreach (var f in p.FcaFeatures.Values)
-                if (f is not ("connector" or "encoder")) throw new InvalidDataException($"{label}: prompts.{p.Name}.fca_features must be connector or encoder, got '{f}'");
         }
         if (Seeds.Count == 0) throw new InvalidDataException($"{label}: 'seeds' must list at least one seed");
         if (Seeds.Distinct().Count() != Seeds.Count) throw new InvalidDataException($"{label}: 'seeds' has duplicates");
@@ -239,6 +238,10 @@ public sealed record StudySpec
         }
         foreach (var e in Ensembles)
             if (e.Count < 2) throw new InvalidDataException($"{label}: each entry of 'ensembles' lists at least two models");
+        // Every cell's resolved options pass the one options check (the same as the CLI's).
+        foreach (var job in StudyPlan.Expand(this))
+            try { job.Options.Validate(); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{label}: job {job.Prompt} on {job.SourceName}: {e.Message}"); }
     }
 
     private static IReadOnlyList<string> KnownCorruptions => Tvp.Data.Corruptions.Names;

@@ -150,11 +150,24 @@ public class StudySpecTests
         foreach (var name in new[] { "mobilenet", "mobilenet-gtsrb" })
         {
             var spec = StudySpec.Load(name);
-            Assert.Equal(new[] { "frequency", "iterative" }, spec.LabelMap.Values);
+            Assert.Equal(new[] { "frequency", "iterative" }, spec.LabelMap.Values.Select(v => v.ToString()));
             Assert.True(spec.Train.Epochs is >= 2, name + ": ILM recomputes the mapping from the second epoch on");
         }
         Assert.NotEmpty(StudySpec.Load("ensemble").Ensembles);
         foreach (var name in StudySpec.BuiltIns.Where(n => n is not ("tiny" or "robustness")))
             Assert.True(StudySpec.Load(name).TestLimit is 0 or >= 500, name + ": the paired bootstrap needs at least 500 test images");
+    }
+
+    [Theory]
+    [InlineData("""{"prompts": [{"name": "vp", "fca_features": "both"}]}""", "must be connector or encoder, got 'both' (at $.prompts[0].fca_features)")]
+    [InlineData("""{"train": {"optimizer": "rmsprop"}}""", "must be normalized, sgd or adam, got 'rmsprop' (at $.train.optimizer)")]
+    [InlineData("""{"train": {"epochs": 0}}""", "--epochs must be positive, got 0")]
+    [InlineData("""{"train": {"image_size": 48}}""", "--image-size 48 is larger than the canvas 40")]
+    public void A_bad_choice_or_range_is_one_line_naming_the_key(string overrides, string message)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => StudySpec.Parse(Tiny, "s.json", overrides: overrides));
+        Assert.Contains(message, e.Message);
+        Assert.StartsWith("s.json: ", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 }
