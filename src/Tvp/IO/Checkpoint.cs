@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Tvp.IO.Json;
 using static TorchSharp.torch;
 
 namespace Tvp.IO;
@@ -76,21 +76,20 @@ public sealed class Checkpoint
     private void AddIndex(string indexPath)
     {
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(indexPath))!;
-        using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
-        if (!doc.RootElement.TryGetProperty("weight_map", out var map))
-            throw new InvalidDataException($"{indexPath}: no weight_map");
+        var map = ConfigJson.ReadFile<SafetensorsIndexJson>(indexPath).WeightMap
+            ?? throw new InvalidDataException($"{indexPath}: no weight_map");
         var files = new Dictionary<string, SafeTensorFile>(StringComparer.Ordinal);
-        foreach (var p in map.EnumerateObject())
+        foreach (var (name, shardName) in map)
         {
-            var shard = p.Value.GetString()!;
+            var shard = shardName ?? throw new InvalidDataException($"{indexPath}: weight_map '{name}' has no shard");
             if (!files.TryGetValue(shard, out var f))
             {
                 var shardPath = System.IO.Path.Combine(dir, shard);
-                if (!File.Exists(shardPath)) throw new FileNotFoundException($"{indexPath}: shard '{shard}' (holding '{p.Name}') is missing", shardPath);
+                if (!File.Exists(shardPath)) throw new FileNotFoundException($"{indexPath}: shard '{shard}' (holding '{name}') is missing", shardPath);
                 files[shard] = f = new SafeTensorFile(shardPath);
             }
-            if (!f.Contains(p.Name)) throw new InvalidDataException($"{indexPath}: tensor '{p.Name}' is not in shard '{shard}'");
-            _byName[p.Name] = f;
+            if (!f.Contains(name)) throw new InvalidDataException($"{indexPath}: tensor '{name}' is not in shard '{shard}'");
+            _byName[name] = f;
         }
     }
 
@@ -113,11 +112,9 @@ public sealed class Checkpoint
         if (config is null || !File.Exists(config)) return;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(config));
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("torch_dtype", out var d) && d.ValueKind == JsonValueKind.String)
-                DeclaredDType = WeightDTypes.FromTorchDTypeName(d.GetString());
+            if (ConfigJson.ReadFile<TorchDTypeJson>(config).TorchDtype is { } d) DeclaredDType = WeightDTypes.FromTorchDTypeName(d);
         }
-        catch (JsonException) { /* a broken config.json is reported by the family's own config reader */ }
+        catch (InvalidDataException) { /* a broken config.json is reported by the family's own config reader */ }
     }
 
     /// <summary>True when a tensor of this name exists.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.IO.Json;
 
 namespace Tvp.Models;
 
@@ -79,13 +80,12 @@ public sealed class LabelMapping
         var text = File.ReadAllText(path);
         if (text.TrimStart().StartsWith('{'))
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(text);
-                foreach (var p in doc.RootElement.EnumerateObject())
-                    pairs[p.Name] = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetInt32().ToString() : p.Value.GetString() ?? "";
-            }
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(text); }
             catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON label mapping ({e.Message})", e); }
+            using (doc)
+                foreach (var (task, label) in ConfigJson.Bind<Dictionary<string, string>>(doc.RootElement, path, DisplayTextConverter.Options))
+                    pairs[task] = label ?? ""; // a label index (number) or name (string)
         }
         else
         {

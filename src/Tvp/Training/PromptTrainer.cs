@@ -118,7 +118,7 @@ public sealed class PromptTrainer
                     if (_o.OnNan == NanPolicy.Stop) throw Diverged(nf, prompt, best, bestStep, checkpointPath);
                     skipped++;
                     _observer.OnMessage($"{nf.Message}; batch skipped (--on-nan skip, {skipped} so far)");
-                    if (metrics is not null) { metrics.WriteLine(JsonSerializer.Serialize(new { step = step + 1, skipped = true, skipped_total = skipped })); metrics.Flush(); }
+                    if (metrics is not null) { metrics.WriteLine(new MetricsLine(step + 1, Skipped: true, SkippedTotal: skipped).ToJson()); metrics.Flush(); }
                     (loss, task, fca, tse) = (0, 0, 0, 0);
                 }
                 images += idx.Length;
@@ -126,11 +126,7 @@ public sealed class PromptTrainer
                 _observer.OnStep(s);
                 if (metrics is not null && ((step + 1) % _o.LogEvery == 0 || step + 1 == total))
                 {
-                    metrics.WriteLine(JsonSerializer.Serialize(new
-                    {
-                        step = s.Step, epoch = s.Epoch, loss = s.Loss, task = s.Task, fca = s.Fca, tse = s.Tse, lr = s.Lr,
-                        images_per_s = s.ImagesPerSecond, elapsed_s = s.Elapsed.TotalSeconds,
-                    }));
+                    metrics.WriteLine(new MetricsLine(s.Step, s.Epoch, s.Loss, s.Task, s.Fca, s.Tse, s.Lr, s.ImagesPerSecond, s.Elapsed.TotalSeconds).ToJson());
                     metrics.Flush();
                 }
                 bool epochEnd = (step + 1) % stepsPerEpoch == 0;
@@ -140,7 +136,7 @@ public sealed class PromptTrainer
                     bool improved = bestVal is null || top1 > bestVal.Value;
                     if (improved) { bestVal = top1; bestStep = step + 1; best.Dispose(); best = prompt.Values(); }
                     _observer.OnValidation(step + 1, top1, improved);
-                    if (metrics is not null) { metrics.WriteLine(JsonSerializer.Serialize(new { step = step + 1, val_top1 = top1, best = improved })); metrics.Flush(); }
+                    if (metrics is not null) { metrics.WriteLine(new MetricsLine(step + 1, ValTop1: top1, Best: improved).ToJson()); metrics.Flush(); }
                 }
                 else if (valIdx.Count == 0) { bestStep = step + 1; best.Dispose(); best = prompt.Values(); }
                 if (checkpointPath is not null && ((step + 1) % _o.CheckpointEvery == 0 || step + 1 == total))
@@ -255,8 +251,7 @@ public sealed class PromptTrainer
         {
             try
             {
-                using var doc = JsonDocument.Parse(line);
-                return doc.RootElement.TryGetProperty("step", out var st) && st.GetInt64() <= upToStep;
+                return MetricsLine.Parse(line).Step is long st && st <= upToStep;
             }
             catch (JsonException) { return false; } // a line cut short by the kill
         }).ToArray();

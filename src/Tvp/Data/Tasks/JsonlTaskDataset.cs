@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.IO.Json;
 using Tvp.Models;
 using static TorchSharp.torch;
 
@@ -63,19 +64,19 @@ public sealed class JsonlTaskDataset : ITaskDataset
             JsonDocument doc;
             try { doc = JsonDocument.Parse(line); }
             catch (JsonException e) { throw new InvalidDataException($"{where}: not a JSON object ({e.Message})", e); }
+            TaskLineJson r;
             using (doc)
             {
-                var r = doc.RootElement;
-                if (r.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: not a JSON object");
-                string Str(string name) => r.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.String or JsonValueKind.Number
-                    ? (v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText())
-                    : throw new InvalidDataException($"{where}: missing \"{name}\"");
-                var image = Str("image");
-                var candidates = r.TryGetProperty("candidates", out var c) && c.ValueKind == JsonValueKind.Array
-                    ? c.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToArray()
-                    : Array.Empty<string>();
-                var answer = Str("answer");
-                var question = Str("question");
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: not a JSON object");
+                r = ConfigJson.Bind<TaskLineJson>(doc.RootElement, where, DisplayTextConverter.Options);
+            }
+            {
+                // A string or number field; absent or null is missing.
+                string Str(string? v, string name) => v is not null ? v : throw new InvalidDataException($"{where}: missing \"{name}\"");
+                var image = Str(r.Image, "image");
+                var candidates = r.Candidates?.ToArray() ?? Array.Empty<string>();
+                var answer = Str(r.Answer, "answer");
+                var question = Str(r.Question, "question");
                 foreach (var (field, text) in candidates.Select(x => ("candidates", x)).Append(("answer", answer)).Append(("question", question)))
                     if (text.Length > limits.MaxQuestionChars)
                         throw new InvalidDataException($"{where}: \"{field}\" is {text.Length} characters long, above the limit of {limits.MaxQuestionChars}");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.Training;
 
 namespace Tvp.Experiments.Report;
 
@@ -10,8 +11,8 @@ internal sealed record ValidationPoint(long Step, double Top1, bool Best);
 
 /// <summary>
 /// The lines of a metrics.jsonl written by the prompt trainer: step lines {step, epoch, loss, task, fca, tse, lr,
-/// images_per_s, elapsed_s} and validation lines {step, val_top1, best}. Lines that are not JSON objects (a line
-/// cut short by a crash) are counted and skipped.
+/// images_per_s, elapsed_s} and validation lines {step, val_top1, best} (<see cref="MetricsLine"/>). Lines that are not
+/// metrics objects (a line cut short by a crash, a member of the wrong type) are counted and skipped.
 /// </summary>
 internal sealed class MetricsLog
 {
@@ -47,15 +48,13 @@ internal sealed class MetricsLog
             if (line.Length == 0) continue;
             try
             {
-                using var doc = JsonDocument.Parse(line);
-                var o = doc.RootElement;
-                if (o.ValueKind != JsonValueKind.Object || Json.Number(o, "step") is not double step) { skipped++; continue; }
-                if (Json.Number(o, "val_top1") is double top1)
-                    vals.Add(new ValidationPoint((long)step, top1, Json.Bool(o, "best") ?? false));
+                var m = MetricsLine.Parse(line);
+                if (m.Step is not long step) { skipped++; continue; }
+                if (m.ValTop1 is double top1)
+                    vals.Add(new ValidationPoint(step, top1, m.Best ?? false));
                 else
-                    steps.Add(new TrainingPoint((long)step, (int)(Json.Number(o, "epoch") ?? 0), Json.Number(o, "loss") ?? double.NaN,
-                        Json.Number(o, "task") ?? double.NaN, Json.Number(o, "fca") ?? 0, Json.Number(o, "tse") ?? 0, Json.Number(o, "lr") ?? double.NaN,
-                        Json.Number(o, "images_per_s") ?? double.NaN, Json.Number(o, "elapsed_s") ?? double.NaN));
+                    steps.Add(new TrainingPoint(step, m.Epoch ?? 0, m.Loss ?? double.NaN, m.Task ?? double.NaN, m.Fca ?? 0, m.Tse ?? 0,
+                        m.Lr ?? double.NaN, m.ImagesPerS ?? double.NaN, m.ElapsedS ?? double.NaN));
             }
             catch (JsonException)
             {

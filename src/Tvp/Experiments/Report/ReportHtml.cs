@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Tvp.Prompts;
 
 namespace Tvp.Experiments.Report;
@@ -75,13 +74,14 @@ internal sealed class ReportHtml
         var items = new List<(string Key, string Value)>();
         if (run.Options is { } o)
         {
-            if (Json.String(o, "source") is { Length: > 0 } src) items.Add(("source", src));
-            var targets = Json.Array(o, "targets").Select(Json.Text).ToArray();
-            if (targets.Length > 0) items.Add(("targets", string.Join(", ", targets)));
-            if (Json.String(o, "data") is { Length: > 0 } data) items.Add(("data", data));
+            var j = o.Summary;
+            if (j.Source is { Length: > 0 } src) items.Add(("source", src));
+            var targets = j.Targets ?? [];
+            if (targets.Count > 0) items.Add(("targets", string.Join(", ", targets)));
+            if (j.Data is { Length: > 0 } data) items.Add(("data", data));
             var objective = new List<string>();
-            if (Json.Number(o, "fca") is double fca) objective.Add($"λ_fca = {fca.ToString("G", CultureInfo.InvariantCulture)}");
-            if (Json.Number(o, "tse") is double tse) objective.Add($"λ_tse = {tse.ToString("G", CultureInfo.InvariantCulture)}" + (Json.String(o, "guide") is { Length: > 0 } ? "" : " (no guide: TSE off)"));
+            if (j.Fca is double fca) objective.Add($"λ_fca = {fca.ToString("G", CultureInfo.InvariantCulture)}");
+            if (j.Tse is double tse) objective.Add($"λ_tse = {tse.ToString("G", CultureInfo.InvariantCulture)}" + (j.Guide is { Length: > 0 } ? "" : " (no guide: TSE off)"));
             if (objective.Count > 0) items.Add(("objective", string.Join(", ", objective)));
         }
         if (run.Results?.WallSeconds is double wall) items.Add(("wall time", Duration(wall)));
@@ -204,22 +204,19 @@ internal sealed class ReportHtml
         _b.Append("</tbody>\n</table>\n");
     }
 
-    private void Options(JsonElement o)
+    private void Options(RunOptionsView o)
     {
         _b.Append("<h2>Options</h2>\n");
         var facts = new List<(string, string)>();
         foreach (var key in KeyOptions)
         {
-            if (!o.TryGetProperty(key, out var v)) continue;
-            var text = v.ValueKind == JsonValueKind.Array ? string.Join(", ", v.EnumerateArray().Select(Json.Text)) : Json.Text(v);
+            if (!o.Values.TryGetValue(key, out var text)) continue;
             bool unset = text.Length == 0 || (key is "shots" or "train_fraction" or "train_limit" or "test_limit" && text == "0")
-                         || (key == "severity" && Json.String(o, "corruption") is null);
+                         || (key == "severity" && o.Values.GetValueOrDefault("corruption", "").Length == 0);
             if (!unset) facts.Add((key, text));
         }
         KeyValues(facts, "options");
-        _b.Append("<details><summary>options.json</summary>\n<pre>")
-          .Append(E(JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })))
-          .Append("</pre>\n</details>\n");
+        _b.Append("<details><summary>options.json</summary>\n<pre>").Append(E(o.Indented)).Append("</pre>\n</details>\n");
     }
 
     private void KeyValues(IEnumerable<(string Key, string Value)> facts, string cls)

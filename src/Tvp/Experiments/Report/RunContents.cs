@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Tvp.Experiments.Report;
 
 /// <summary>A prompt file of the run folder and its name in the report.</summary>
@@ -16,8 +14,8 @@ internal sealed class RunContents
 {
     /// <summary>The folder (full path).</summary>
     public string Dir { get; }
-    /// <summary>options.json as raw JSON (null when missing).</summary>
-    public JsonElement? Options { get; }
+    /// <summary>options.json (null when missing).</summary>
+    public RunOptionsView? Options { get; }
     /// <summary>results.json (null for an unfinished run).</summary>
     public RunResults? Results { get; }
     /// <summary>metrics.jsonl, then metrics-N.jsonl (several sources).</summary>
@@ -25,7 +23,7 @@ internal sealed class RunContents
     /// <summary>prompt.safetensors, then prompt-N.safetensors (several sources).</summary>
     public IReadOnlyList<PromptEntry> Prompts { get; }
 
-    private RunContents(string dir, JsonElement? options, RunResults? results, IReadOnlyList<MetricsEntry> metrics, IReadOnlyList<PromptEntry> prompts)
+    private RunContents(string dir, RunOptionsView? options, RunResults? results, IReadOnlyList<MetricsEntry> metrics, IReadOnlyList<PromptEntry> prompts)
     {
         Dir = dir;
         Options = options;
@@ -49,17 +47,7 @@ internal sealed class RunContents
         bool hasOptions = File.Exists(optionsPath), hasResults = File.Exists(resultsPath);
         if (!hasOptions && !hasResults)
             throw new InvalidDataException($"{dir}: not a run folder (it has neither options.json nor results.json)");
-        JsonElement? options = null;
-        if (hasOptions)
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(optionsPath));
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{optionsPath}: expected a JSON object");
-                options = doc.RootElement.Clone();
-            }
-            catch (JsonException e) { throw new InvalidDataException($"{optionsPath}: not valid JSON ({e.Message})", e); }
-        }
+        var options = hasOptions ? RunOptionsView.Read(optionsPath) : null;
         var results = hasResults ? RunResults.Read(resultsPath) : null;
         var metrics = Numbered(dir, "metrics", ".jsonl")
             .Select(p => new MetricsEntry(MetricsLog.Read(p.Path), p.Stem))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tvp.IO.Json;
 
 namespace Tvp.Experiments.Report;
 
@@ -33,57 +34,43 @@ internal sealed record RunResults(IReadOnlyList<ModelRow> Models, IReadOnlyList<
     double? WallSeconds, double? EvalImagesPerSecond, IReadOnlyList<ExtraTable> ExtraTables)
 {
     /// <summary>Reads results.json.</summary>
-    /// <exception cref="InvalidDataException">Not JSON, or not a JSON object (names the file).</exception>
+    /// <exception cref="InvalidDataException">Not JSON, not a JSON object, or a member of the wrong type (names the file and the member).</exception>
     public static RunResults Read(string path)
+    {
+        var j = ReadJson(path);
+        var models = (j.Results ?? []).Select(r => new ModelRow(r.Model ?? "?", r.Role ?? "target",
+            r.Top1NoPrompt, r.Top1Prompt, r.Top5NoPrompt, r.Top5Prompt, r.NTest)).ToArray();
+        var matrices = (j.Matrix ?? []).Concat(j.Matrices ?? []).Select(Matrix).Where(x => x.Cells.Count > 0).ToArray();
+        var training = j.Training is { } t ? new TrainingSummary(t.Steps, t.BestValidationTop1, t.BestStep, t.WallS, t.ImagesPerS) : null;
+        var extra = (j.ExtraTables ?? []).Select(e => new ExtraTable(e.Title ?? "", Texts(e.Columns),
+            (e.Rows ?? []).Select(r => (IReadOnlyList<string>)Texts(r)).ToArray())).ToArray();
+        return new RunResults(models, matrices, training, j.WallS, j.EvalImagesPerS, extra);
+    }
+
+    /// <summary>Display texts of a list (a null item as "", as a missing list is empty).</summary>
+    private static string[] Texts(IReadOnlyList<string>? items) => (items ?? []).Select(x => x ?? "").ToArray();
+
+    /// <summary>Reads results.json as written (no defaults applied).</summary>
+    /// <exception cref="InvalidDataException">Not JSON, not a JSON object, or a member of the wrong type (names the file and the member).</exception>
+    public static RunResultsJson ReadJson(string path)
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: expected a JSON object");
-            var models = Json.Array(root, "results").Select(r => new ModelRow(
-                Json.String(r, "model") ?? "?", Json.String(r, "role") ?? "target",
-                Json.Number(r, "top1_no_prompt"), Json.Number(r, "top1_prompt"),
-                Json.Number(r, "top5_no_prompt"), Json.Number(r, "top5_prompt"),
-                Json.Number(r, "n_test") is double n ? (int)n : null)).ToArray();
-            var matrices = new List<MatrixView>();
-            if (root.TryGetProperty("matrix", out var m))
-            {
-                if (m.ValueKind == JsonValueKind.Object) matrices.Add(Matrix(m));
-                else if (m.ValueKind == JsonValueKind.Array) matrices.AddRange(m.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object).Select(Matrix));
-            }
-            matrices.AddRange(Json.Array(root, "matrices").Where(e => e.ValueKind == JsonValueKind.Object).Select(Matrix));
-            TrainingSummary? training = Json.Object(root, "training") is { } t
-                ? new TrainingSummary(Long(t, "steps"), Json.Number(t, "best_validation_top1"), Long(t, "best_step"), Json.Number(t, "wall_s"), Json.Number(t, "images_per_s"))
-                : null;
-            var extra = Json.Array(root, "extra_tables").Where(e => e.ValueKind == JsonValueKind.Object).Select(e => new ExtraTable(
-                Json.String(e, "title") ?? "",
-                Json.Array(e, "columns").Select(Json.Text).ToArray(),
-                Json.Array(e, "rows").Select(r => (IReadOnlyList<string>)(r.ValueKind == JsonValueKind.Array ? r.EnumerateArray().Select(Json.Text).ToArray() : new[] { Json.Text(r) })).ToArray()))
-                .ToArray();
-            return new RunResults(models, matrices.Where(x => x.Cells.Count > 0).ToArray(), training,
-                Json.Number(root, "wall_s"), Json.Number(root, "eval_images_per_s"), extra);
-        }
+        using (doc) return ConfigJson.Bind<RunResultsJson>(doc.RootElement, path, RunResultsJson.Options);
     }
 
-    private static long? Long(JsonElement o, string name) => Json.Number(o, name) is double d ? (long)d : null;
-
-    private static MatrixView Matrix(JsonElement m)
+    private static MatrixView Matrix(RunResultsJson.MatrixJson m)
     {
-        var cells = Json.Array(m, "cells")
-            .Where(c => Json.Number(c, "top1") is not null)
-            .Select(c => new MatrixCell(Json.String(c, "prompt") ?? "?", Json.String(c, "model") ?? "?", Json.Number(c, "top1")!.Value,
-                Json.Number(c, "top5"), Json.Number(c, "gain"), Json.Number(c, "n") is double n ? (int)n : null))
+        var cells = (m.Cells ?? [])
+            .Where(c => c.Top1 is not null)
+            .Select(c => new MatrixCell(c.Prompt ?? "?", c.Model ?? "?", c.Top1!.Value, c.Top5, c.Gain, c.N))
             .ToArray();
         // Rows and columns: as listed, then any that only the cells name; "none" first.
-        var prompts = Json.Array(m, "prompts").Select(Json.Text).Concat(cells.Select(c => c.Prompt)).Distinct()
+        var prompts = Texts(m.Prompts).Concat(cells.Select(c => c.Prompt)).Distinct()
             .OrderBy(p => p == "none" ? 0 : 1).ToArray();
-        var models = Json.Array(m, "models").Select(Json.Text).Concat(cells.Select(c => c.Model)).Distinct().ToArray();
-        var roles = new Dictionary<string, string>();
-        if (Json.Object(m, "roles") is { } r)
-            foreach (var p in r.EnumerateObject()) roles[p.Name] = Json.Text(p.Value);
-        return new MatrixView(Json.String(m, "title"), prompts, models, roles, cells);
+        var models = Texts(m.Models).Concat(cells.Select(c => c.Model)).Distinct().ToArray();
+        var roles = (m.Roles ?? new Dictionary<string, string>()).ToDictionary(r => r.Key, r => r.Value ?? "");
+        return new MatrixView(m.Title, prompts, models, roles, cells);
     }
 }

@@ -29,7 +29,8 @@ internal sealed record CellFileOutcome(string Model, string Role, string? Corrup
 /// <param name="Seed">Training seed.</param>
 /// <param name="BestValidationTop1">Best validation top-1 of the source during training (null without validation).</param>
 /// <param name="TrainSeconds">Training wall time (informational; not part of results.json).</param>
-/// <param name="Options">The job's resolved options (options.json format).</param>
+/// <param name="Options">The job's resolved options (options.json format), kept as a JsonElement on purpose: stored and passed on
+/// verbatim (an opaque blob written back into the cell file and hashed), never read field by field here.</param>
 /// <param name="Outcomes">Per model and condition.</param>
 internal sealed record CellFile(int Index, string Hash, string Source, string Prompt, double LambdaFca, double LambdaTse, string FcaFeatures, int Shots,
     string LabelMap, int Seed, double? BestValidationTop1, double TrainSeconds, JsonElement Options, IReadOnlyList<CellFileOutcome> Outcomes)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Tvp.Evaluation;
+using Tvp.Experiments.Report;
 using Tvp.IO;
+using Tvp.IO.Json;
 using Tvp.Training;
 
 namespace Tvp.Experiments.Study;
@@ -26,7 +28,7 @@ public static class EvalShard
 
     /// <summary>Writes shard.json into a run folder.</summary>
     public static void Write(string runDir, ShardSpec shard, int images) =>
-        AtomicFile.WriteAllText(Path.Combine(runDir, FileName), JsonSerializer.Serialize(new { kind = "eval", index = shard.Index, count = shard.Count, test_images = images }));
+        AtomicFile.WriteAllText(Path.Combine(runDir, FileName), JsonSerializer.Serialize(new ShardFileJson("eval", shard.Index, shard.Count, images), ConfigJson.Options));
 
     /// <summary>True when <paramref name="dir"/> is a shard of an eval run.</summary>
     public static bool IsShard(string dir) => File.Exists(Path.Combine(dir, FileName));
@@ -44,8 +46,10 @@ public static class EvalShard
         var roles = new Dictionary<string, string>();
         foreach (var d in dirs)
         {
-            using var shard = JsonDocument.Parse(File.ReadAllText(Path.Combine(d, FileName)));
-            int index = shard.RootElement.GetProperty("index").GetInt32(), n = shard.RootElement.GetProperty("count").GetInt32();
+            var shardPath = Path.Combine(d, FileName);
+            var shard = ConfigJson.ReadFile<ShardFileJson>(shardPath);
+            int index = shard.Index ?? throw new InvalidDataException($"{shardPath}: missing 'index'"),
+                n = shard.Count ?? throw new InvalidDataException($"{shardPath}: missing 'count'");
             if (count >= 0 && n != count) throw new InvalidDataException($"{d}: shard {index}/{n}, but {dirs[0]} is one of {count}");
             count = n;
             if (!seen.TryAdd(index, d)) throw new InvalidDataException($"{d}: shard {index}/{n} is also {seen[index]}");
@@ -54,16 +58,16 @@ public static class EvalShard
             else if (oj != optionsJson) throw new InvalidDataException($"{d}: options.json differs from {dirs[0]}'s: not shards of one run");
             var results = Path.Combine(d, "results.json");
             if (!File.Exists(results)) throw new InvalidDataException($"{d}: no results.json (shard unfinished)");
-            using var doc = JsonDocument.Parse(File.ReadAllText(results));
-            var matrix = doc.RootElement.GetProperty("matrix");
-            foreach (var r in matrix.GetProperty("roles").EnumerateObject()) roles[r.Name] = r.Value.GetString()!;
-            foreach (var c in matrix.GetProperty("cells").EnumerateArray())
+            var matrix = RunResults.ReadJson(results).Matrix is [var only] ? only : throw new InvalidDataException($"{results}: expected one 'matrix' object");
+            foreach (var (model, role) in matrix.Roles ?? new Dictionary<string, string>()) roles[model] = role ?? "";
+            foreach (var c in matrix.Cells ?? [])
             {
-                var key = (c.GetProperty("prompt").GetString()!, c.GetProperty("model").GetString()!);
-                int m = c.GetProperty("n").GetInt32();
+                string Missing(string field) => throw new InvalidDataException($"{results} matrix cells: missing '{field}'");
+                var key = (c.Prompt ?? Missing("prompt"), c.Model ?? Missing("model"));
+                int m = c.N ?? throw new InvalidDataException($"{results} matrix cells: missing 'n'");
                 // top-1 was computed as count / n: the count is recovered exactly by rounding.
-                long t1 = (long)Math.Round(c.GetProperty("top1").GetDouble() * m);
-                long? t5 = c.GetProperty("top5").ValueKind == JsonValueKind.Number ? (long)Math.Round(c.GetProperty("top5").GetDouble() * m) : null;
+                long t1 = (long)Math.Round((c.Top1 ?? throw new InvalidDataException($"{results} matrix cells: missing 'top1'")) * m);
+                long? t5 = c.Top5 is double top5 ? (long)Math.Round(top5 * m) : null;
                 if (!correct.TryGetValue(key, out var sum)) { order.Add(key); sum = (0, t5 is null ? null : 0, 0); }
                 correct[key] = (sum.Top1 + t1, sum.Top5 is null || t5 is null ? null : sum.Top5 + t5, sum.N + m);
             }

@@ -136,7 +136,7 @@ public static class StudyPlan
         // Canonical JSON: fixed member order, invariant numbers; everything that changes a job's outcomes.
         var canonical = JsonSerializer.Serialize(new
         {
-            options = JsonDocument.Parse(o.ToJson()).RootElement,
+            options = JsonDocument.Parse(o.ToJson()).RootElement, // verbatim, as options.json writes it (hashed, never read field by field)
             sources,
             models = models.Select(m => new[] { m.Model, m.Role }),
             conditions = conditions.Select(c => new object?[] { c.Corruption, c.Severity }),

@@ -101,6 +101,7 @@ public static class StudyRunner
                 outcomes.Add(new CellFileOutcome(models[i].Model.Info.Name, models[i].Role, c.Corruption, c.Severity, CellFile.Bits(scored[i].Correct!), CellFile.Bits(none)));
             }
         }
+        // The resolved options go into the cell file verbatim (an opaque blob, see CellFile.Options): a DOM copy, not a typed read.
         using var optionsDoc = JsonDocument.Parse(o.ToJson());
         return new CellFile(job.Index, job.Hash, job.SourceName, job.Prompt, o.Fca, o.Tse, OptionNames.Name(o.FcaFeatures), o.Shots, job.LabelMap, o.Seed,
             training.BestValidationTop1, training.WallTime.TotalSeconds, optionsDoc.RootElement.Clone(), outcomes);

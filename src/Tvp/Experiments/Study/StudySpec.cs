@@ -162,6 +162,7 @@ public sealed record StudySpec
         StudySpec spec;
         try
         {
+            // A DOM only to merge `full` and --override key by key (schema-free); the result is bound to the typed record below.
             var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
                 as JsonObject ?? throw new InvalidDataException($"{label}: a study spec is a JSON object");
             if (full && node["full"] is JsonObject extra) MergeInto(node, extra);

@@ -41,15 +41,18 @@ internal static class ConfigJson
     /// when the object is part of one) starts every error message.
     /// </summary>
     /// <exception cref="InvalidDataException">Not an object, or a field of the wrong type (the message names it).</exception>
-    public static T Bind<T>(JsonElement element, string source) where T : class
+    public static T Bind<T>(JsonElement element, string source) where T : class => Bind<T>(element, source, Options);
+
+    /// <summary>As <see cref="Bind{T}(JsonElement, string)"/>, with other serializer options (built on <see cref="Options"/>).</summary>
+    public static T Bind<T>(JsonElement element, string source, JsonSerializerOptions options) where T : class
     {
         if (element.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{source}: expected a JSON object, got {element.ValueKind.ToString().ToLowerInvariant()}");
-        try { return element.Deserialize<T>(Options) ?? throw new InvalidDataException($"{source}: expected a JSON object"); }
+        try { return element.Deserialize<T>(options) ?? throw new InvalidDataException($"{source}: expected a JSON object"); }
         catch (JsonException e) { throw FieldError(e, source); }
     }
 
-    /// <summary>Binds a JSON array to <typeparamref name="T"/> items; errors as <see cref="Bind{T}"/>.</summary>
+    /// <summary>Binds a JSON array to <typeparamref name="T"/> items; errors as <see cref="Bind{T}(JsonElement, string)"/>.</summary>
     public static T[] BindArray<T>(JsonElement element, string source)
     {
         if (element.ValueKind != JsonValueKind.Array)

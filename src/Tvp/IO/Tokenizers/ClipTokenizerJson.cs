@@ -30,8 +30,8 @@ internal sealed record ClipTokenizerJson(
     /// <param name="Cls">The start token and its id.</param>
     /// <param name="Sep">The end token and its id.</param>
     public sealed record Processor(
-        [property: JsonPropertyName("cls")] IReadOnlyList<JsonElement>? Cls,
-        [property: JsonPropertyName("sep")] IReadOnlyList<JsonElement>? Sep);
+        [property: JsonPropertyName("cls"), JsonConverter(typeof(TokenIdPairConverter))] TokenIdPair? Cls,
+        [property: JsonPropertyName("sep"), JsonConverter(typeof(TokenIdPairConverter))] TokenIdPair? Sep);
 
     /// <summary>Reads <paramref name="path"/>; malformed or mistyped content is an error naming the file.</summary>
     public static ClipTokenizerJson Load(string path)
@@ -46,6 +46,5 @@ internal sealed record ClipTokenizerJson(
     }
 
     /// <summary>The token of a <c>[token, id]</c> pair, or <paramref name="fallback"/>.</summary>
-    public static string TokenOf(IReadOnlyList<JsonElement>? pair, string fallback) =>
-        pair is { Count: > 0 } && pair[0].ValueKind == JsonValueKind.String ? pair[0].GetString()! : fallback;
+    public static string TokenOf(TokenIdPair? pair, string fallback) => pair?.Token ?? fallback;
 }

@@ -1,4 +1,5 @@
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using Tvp.IO.Json;
 
 namespace Tvp.IO.Tokenizers;
 
@@ -17,34 +18,52 @@ internal sealed record SpecialTokens(int? Bos, int? Eos, int? Pad, bool AddBos =
     public static SpecialTokens FromFolder(string folder, SpecialTokens? fallback = null)
     {
         int? bos = null, eos = null, pad = null;
-        bool addBos = fallback?.AddBos ?? true;
-        void Fill(JsonElement e)
+        void Fill(IdsJson? ids)
         {
-            if (e.ValueKind != JsonValueKind.Object) return;
-            bos ??= Id(e, "bos_token_id");
-            eos ??= Id(e, "eos_token_id");
-            pad ??= Id(e, "pad_token_id");
+            if (ids is null) return;
+            bos ??= ids.BosTokenId;
+            eos ??= ids.EosTokenId;
+            pad ??= ids.PadTokenId;
         }
         foreach (var name in new[] { "generation_config.json", "config.json" })
         {
             var p = Path.Combine(folder, name);
             if (!File.Exists(p)) continue;
-            using var doc = JsonDocument.Parse(File.ReadAllText(p));
-            if (doc.RootElement.TryGetProperty("text_config", out var tc)) Fill(tc);
-            Fill(doc.RootElement);
+            var file = ConfigJson.ReadFile<FileJson>(p);
+            Fill(file.TextConfig);
+            Fill(file.Root);
         }
+        bool addBos = fallback?.AddBos ?? true;
         var tcPath = Path.Combine(folder, "tokenizer_config.json");
-        if (File.Exists(tcPath))
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(tcPath));
-            if (doc.RootElement.TryGetProperty("add_bos_token", out var ab) && ab.ValueKind is JsonValueKind.True or JsonValueKind.False)
-                addBos = ab.GetBoolean();
-        }
+        if (File.Exists(tcPath) && ConfigJson.ReadFile<TokenizerConfigJson>(tcPath).AddBosToken is bool ab) addBos = ab;
         return new SpecialTokens(bos ?? fallback?.Bos, eos ?? fallback?.Eos, pad ?? fallback?.Pad, addBos);
     }
 
-    private static int? Id(JsonElement e, string name) =>
-        !e.TryGetProperty(name, out var v) ? null
-        : v.ValueKind == JsonValueKind.Number ? v.GetInt32()
-        : v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0 ? v[0].GetInt32() : null;
+    /// <summary>The special-token ids of a config (each one id, or a list: the first).</summary>
+    /// <param name="BosTokenId">bos_token_id.</param>
+    /// <param name="EosTokenId">eos_token_id.</param>
+    /// <param name="PadTokenId">pad_token_id.</param>
+    private sealed record IdsJson(
+        [property: JsonConverter(typeof(FirstIdConverter))] int? BosTokenId,
+        [property: JsonConverter(typeof(FirstIdConverter))] int? EosTokenId,
+        [property: JsonConverter(typeof(FirstIdConverter))] int? PadTokenId);
+
+    /// <summary>generation_config.json or config.json: the ids at the root and in <c>text_config</c>.</summary>
+    /// <param name="BosTokenId">bos_token_id.</param>
+    /// <param name="EosTokenId">eos_token_id.</param>
+    /// <param name="PadTokenId">pad_token_id.</param>
+    /// <param name="TextConfig">text_config (multimodal configs).</param>
+    private sealed record FileJson(
+        [property: JsonConverter(typeof(FirstIdConverter))] int? BosTokenId,
+        [property: JsonConverter(typeof(FirstIdConverter))] int? EosTokenId,
+        [property: JsonConverter(typeof(FirstIdConverter))] int? PadTokenId,
+        IdsJson? TextConfig)
+    {
+        /// <summary>The root's ids.</summary>
+        public IdsJson Root => new(BosTokenId, EosTokenId, PadTokenId);
+    }
+
+    /// <summary>tokenizer_config.json's <c>add_bos_token</c>.</summary>
+    /// <param name="AddBosToken">add_bos_token.</param>
+    private sealed record TokenizerConfigJson(bool? AddBosToken);
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Tvp.IO.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,21 +19,15 @@ internal static class ClipImageProcessor
         var path = Path.Combine(folder, "preprocessor_config.json");
         if (File.Exists(path))
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(path));
-                mean = ReadTriple(doc.RootElement, "image_mean") ?? mean;
-                std = ReadTriple(doc.RootElement, "image_std") ?? std;
-            }
-            catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
+            var j = PreprocessorConfigJson.Read(path);
+            mean = Triple(j.ImageMean) ?? mean;
+            std = Triple(j.ImageStd) ?? std;
         }
         return new ModelInfo(name, "clip", vision.ImageSize, mean, std, "bicubic");
     }
 
-    private static float[]? ReadTriple(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 3
-            ? v.EnumerateArray().Select(x => (float)x.GetDouble()).ToArray()
-            : null;
+    /// <summary>A per-channel triple, or null (absent, or not three values: CLIP's own mean/std apply).</summary>
+    private static float[]? Triple(IReadOnlyList<double>? v) => v is { Count: 3 } ? v.Select(x => (float)x).ToArray() : null;
 
     /// <summary>A decoded image [3,H,W] in [0,1] → normalised pixel values [3,S,S].</summary>
     public static Tensor Preprocess(Tensor image, ModelInfo info)

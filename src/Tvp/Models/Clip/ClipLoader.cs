@@ -12,13 +12,7 @@ namespace Tvp.Models.Clip;
 internal static class ClipLoader
 {
     /// <summary>The <c>model_type</c> of a folder's config.json, or null when there is none (or it is unreadable).</summary>
-    public static string? ModelType(string folder)
-    {
-        var path = Path.Combine(folder, "config.json");
-        if (!File.Exists(path)) return null;
-        try { return ConfigJson.ReadFile<ModelTypeJson>(path).ModelType is { Length: > 0 } t ? t : null; }
-        catch (InvalidDataException) { return null; }
-    }
+    public static string? ModelType(string folder) => ModelTypeJson.OfFolder(folder);
 
     private static ClipConfigJson ReadConfigJson(string folder)
     {

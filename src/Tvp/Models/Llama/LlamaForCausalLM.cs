@@ -1,5 +1,5 @@
 using TorchSharp;
-using System.Text.Json;
+using Tvp.IO.Json;
 using TorchSharp.Modules;
 using Tvp.IO;
 using Tvp.Models.Multimodal;
@@ -66,15 +66,5 @@ internal sealed class LlamaForCausalLM : nn.Module, ICausalLanguageModel
     }
 
     /// <summary>True when the folder's config.json says model_type llama.</summary>
-    internal static bool IsLlamaFolder(string folder)
-    {
-        var p = Path.Combine(folder, "config.json");
-        if (!File.Exists(p)) return false;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(p));
-            return doc.RootElement.TryGetProperty("model_type", out var t) && t.GetString() == "llama";
-        }
-        catch (JsonException) { return false; }
-    }
+    internal static bool IsLlamaFolder(string folder) => ModelTypeJson.OfFolder(folder) == "llama";
 }

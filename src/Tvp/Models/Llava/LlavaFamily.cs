@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Tvp.IO.Json;
 using Tvp.Models.Multimodal;
 using static TorchSharp.torch;
 
@@ -20,15 +20,5 @@ internal sealed class LlavaFamily : IMultimodalFamily
     });
 
     /// <summary>model_type of a checkpoint folder's config.json, or null.</summary>
-    internal static string? ModelType(string path)
-    {
-        var p = Path.Combine(path, "config.json");
-        if (!Directory.Exists(path) || !File.Exists(p)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(p));
-            return doc.RootElement.TryGetProperty("model_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        }
-        catch (JsonException) { return null; }
-    }
+    internal static string? ModelType(string path) => ModelTypeJson.OfFolder(path);
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Tvp.IO.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,39 +36,26 @@ internal sealed record ImagePreprocessor(int? ShortestEdge, int Height, int Widt
     {
         var path = Path.Combine(folder, "preprocessor_config.json");
         if (!File.Exists(path)) return new ImagePreprocessor(null, imageSize, imageSize, null, mean, std);
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
-        using (doc)
+        var r = PreprocessorConfigJson.Read(path);
+        int? shortest = null;
+        int h = imageSize, w = imageSize;
+        switch (r.Size)
         {
-            var r = doc.RootElement;
-            int? shortest = null;
-            int h = imageSize, w = imageSize;
-            if (r.TryGetProperty("size", out var s))
-            {
-                if (s.ValueKind == JsonValueKind.Number) shortest = s.GetInt32();
-                else if (s.ValueKind == JsonValueKind.Object)
-                {
-                    if (s.TryGetProperty("shortest_edge", out var se)) shortest = se.GetInt32();
-                    else if (s.TryGetProperty("height", out var sh) && s.TryGetProperty("width", out var sw)) { h = sh.GetInt32(); w = sw.GetInt32(); }
-                    else throw new InvalidDataException($"{path}: size needs shortest_edge or height and width");
-                }
-            }
-            bool doResize = !r.TryGetProperty("do_resize", out var dr) || dr.ValueKind != JsonValueKind.False;
-            if (!doResize) { shortest = null; }
-            int? crop = null;
-            bool doCrop = r.TryGetProperty("do_center_crop", out var dc) && dc.ValueKind == JsonValueKind.True;
-            if (doCrop && r.TryGetProperty("crop_size", out var cs))
-                crop = cs.ValueKind == JsonValueKind.Number ? cs.GetInt32()
-                    : cs.TryGetProperty("height", out var ch) ? ch.GetInt32()
-                    : throw new InvalidDataException($"{path}: crop_size needs height and width");
-            if (shortest is not null && crop is null) crop = shortest;
-            bool doNormalize = !r.TryGetProperty("do_normalize", out var dn) || dn.ValueKind != JsonValueKind.False;
-            var m = doNormalize ? Triple(r, "image_mean", path) ?? mean : new[] { 0f, 0f, 0f };
-            var sd = doNormalize ? Triple(r, "image_std", path) ?? std : new[] { 1f, 1f, 1f };
-            int resample = r.TryGetProperty("resample", out var rs) && rs.ValueKind == JsonValueKind.Number ? rs.GetInt32() : 3;
-            return new ImagePreprocessor(shortest, h, w, crop, m, sd, resample == 2 ? "bilinear" : "bicubic");
+            case null: break;
+            case { Square: int n }: shortest = n; break;
+            case { ShortestEdge: int se }: shortest = se; break;
+            case { Height: int sh, Width: int sw }: (h, w) = (sh, sw); break;
+            default: throw new InvalidDataException($"{path}: size needs shortest_edge or height and width");
         }
+        if (r.DoResize == false) shortest = null;
+        int? crop = null;
+        if (r.DoCenterCrop == true && r.CropSize is { } cs)
+            crop = cs.Square ?? cs.Height ?? throw new InvalidDataException($"{path}: crop_size needs height and width");
+        if (shortest is not null && crop is null) crop = shortest;
+        bool doNormalize = r.DoNormalize != false;
+        var m = doNormalize ? Triple(r.ImageMean, "image_mean", path) ?? mean : new[] { 0f, 0f, 0f };
+        var sd = doNormalize ? Triple(r.ImageStd, "image_std", path) ?? std : new[] { 1f, 1f, 1f };
+        return new ImagePreprocessor(shortest, h, w, crop, m, sd, (r.Resample ?? 3) == 2 ? "bilinear" : "bicubic");
     }
 
     /// <summary>
@@ -83,12 +70,10 @@ internal sealed record ImagePreprocessor(int? ShortestEdge, int Height, int Widt
         return pre;
     }
 
-    private static float[]? Triple(JsonElement r, string name, string path)
-    {
-        if (!r.TryGetProperty(name, out var v)) return null;
-        if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 3) throw new InvalidDataException($"{path}: {name} must be a list of 3 numbers");
-        return v.EnumerateArray().Select(x => (float)x.GetDouble()).ToArray();
-    }
+    private static float[]? Triple(IReadOnlyList<double>? v, string name, string path) =>
+        v is null ? null
+        : v.Count != 3 ? throw new InvalidDataException($"{path}: {name} must be a list of 3 numbers")
+        : v.Select(x => (float)x).ToArray();
 
     /// <summary>A decoded image [3,H,W] in [0,1] → normalised pixel values [1,3,S,S].</summary>
     public Tensor Preprocess(Tensor image)

@@ -57,13 +57,12 @@ internal sealed class OnnxImageCard
     public static bool IsCard(string path)
     {
         if (!File.Exists(path) || !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return false;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("onnx", out var v) && v.ValueKind == JsonValueKind.String;
-        }
+        try { return JsonSerializer.Deserialize<OnnxField>(File.ReadAllText(path), Json)?.Onnx is not null; }
         catch (JsonException) { return false; }
     }
+
+    /// <summary>Just the "onnx" member (what tells a card from other JSON files).</summary>
+    private sealed record OnnxField([property: JsonPropertyName("onnx")] string? Onnx);
 
     private string Where => CardPath ?? "ONNX model card";
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Tvp.Data;
 using static TorchSharp.torch;
 
@@ -90,9 +91,14 @@ public class OnnxImageModel : IPromptableModel
         var card = Path.ChangeExtension(path, ".json");
         if (File.Exists(card)) return card;
         throw new FileNotFoundException(
-            $"{path}: an ONNX model needs a card beside it ({card}) saying how to feed it, e.g. " +
-            "{\"onnx\": \"" + Path.GetFileName(path) + "\", \"input_size\": 224, \"scale\": 1, \"mean\": [0.485,0.456,0.406], " +
-            "\"std\": [0.229,0.224,0.225], \"channel_order\": \"RGB\", \"features_output\": null, \"logits_output\": null, \"labels\": null}", card);
+            $"{path}: an ONNX model needs a card beside it ({card}) saying how to feed it, e.g. {ExampleCard(Path.GetFileName(path))}", card);
+    }
+
+    /// <summary>An example card (ImageNet mean/std at 224 px) for <paramref name="onnxFile"/>, as JSON on one line.</summary>
+    private static string ExampleCard(string onnxFile)
+    {
+        var example = new OnnxImageCard { Onnx = onnxFile, InputSize = 224, Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f] };
+        return JsonSerializer.Serialize(example, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
     }
 
     /// <summary>
