@@ -28,7 +28,7 @@ public static class LlavaBench
         try
         {
             LlavaCheckpointWriter.WriteRandom(folder, config, seed: 1, visionSeed: 2);
-            using var m = LlavaModel.Load(folder, device);
+            using var m = LlavaPromptable.Load(folder, device);
             Console.WriteLine($"llava bench: ViT 4L/256 @{image}px ({config.ImageSeqLength} visual tokens) + LLaMA 4L/256 (GQA 8/4), vocab 1024, device {device.type}, batch {batch}");
             var rng = new Random(7);
             int[] Prompt() => new[] { 1, 10, 11, 1023 }.Concat(Enumerable.Range(0, 10).Select(_ => rng.Next(3, 1000))).ToArray();

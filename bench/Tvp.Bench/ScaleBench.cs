@@ -32,8 +32,8 @@ public static class ScaleBench
 
         PeakMemory.Reset();
         var sw = Stopwatch.StartNew();
-        LlavaModel m;
-        using (ModelLoadOptions.Use(options)) m = LlavaModel.Load(dir, CPU);
+        LlavaPromptable m;
+        using (ModelLoadOptions.Use(options)) m = LlavaPromptable.Load(dir, CPU);
         double loadS = sw.Elapsed.TotalSeconds;
         long loadPeak = PeakMemory.PeakBytes();
         Console.WriteLine($"  load: {loadS:F1} s, peak RSS {loadPeak / 1e9:F2} GB = {(double)loadPeak / checkpointBytes:F3} x checkpoint bytes " +

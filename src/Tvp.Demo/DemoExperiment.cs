@@ -102,7 +102,7 @@ public static class DemoExperiment
                     Lap($"train {tag}");
                 }
 
-            using var zeroShot = new OfflineZeroShotModel(zoo.Guide, train.Classes);
+            using var zeroShot = new OfflineZeroShotPromptable(zoo.Guide, train.Classes);
             var scored = zoo.Models.Append(zeroShot).ToArray();
             var all = new[] { new CandidateScorer.NamedPrompt("none", null) }.Concat(prompts.Select(p => p.Named)).ToArray();
             var ep = progress.Begin($"evaluate {scored.Length} models × {all.Length} prompts on {testIdx.Length} corrupted test images", testIdx.Length);

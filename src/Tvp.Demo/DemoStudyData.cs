@@ -40,7 +40,7 @@ internal sealed class DemoStudyData(SharedEncoders encoders) : IStudyDataSource
         var promptImages = new DatasetView(train, Enumerable.Range(0, train.Count).Where(i => !inZoo.Contains(i)).ToArray());
         var zoo = DemoZoo.Prepare(demo.Zoo, train, zooIdx, device, fresh: false, progress, cancel, encoders: encoders);
         var models = zoo.Models.ToDictionary(m => m.Info.Name);
-        var guideModel = new OfflineZeroShotModel(zoo.Guide, train.Classes, StudyPlan.GuideZeroShotName(spec));
+        var guideModel = new OfflineZeroShotPromptable(zoo.Guide, train.Classes, StudyPlan.GuideZeroShotName(spec));
         models[guideModel.Info.Name] = guideModel;
         return new StudyDataSetup(promptImages, test, DataName, models, zoo.Guide, new Owner(zoo, guideModel));
     }

@@ -127,7 +127,7 @@ internal static class DemoZoo
     /// <summary>The CNN's prepared inputs [N,3,32,32] of the clean canvases.</summary>
     private static Tensor CnnInputs(CanvasBatches batches, int[] idx, IExperimentProgress progress, CancellationToken cancel)
     {
-        var info = ZooCnnModel.InputOf("zoo-cnn");
+        var info = ZooCnnPromptable.InputOf("zoo-cnn");
         var parts = new List<Tensor>();
         var p = progress.Begin("prepare CNN inputs", idx.Length);
         int done = 0;

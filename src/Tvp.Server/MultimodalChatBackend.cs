@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Tvp.Server;
 
 /// <summary>
-/// <see cref="IChatBackend"/> over any of tvp's multimodal LMs (the <see cref="MultimodalModel"/> core: LLaVA, BLIP-2
+/// <see cref="IChatBackend"/> over any of tvp's multimodal LMs (the <see cref="MultimodalPromptable"/> core: LLaVA, BLIP-2
 /// OPT / Flan-T5, InstructBLIP, MiniGPT-4): the model's prompt template and tokenizer build the prompt ids (and the
 /// Q-Former instruction ids for InstructBLIP), <c>GenerateIds</c> decodes greedily (a batch of turns runs as one
 /// batch), <c>ScoreIds</c> scores candidates with the shared-prefix scorer. The ONLY file of the server that touches
@@ -13,7 +13,7 @@ namespace Tvp.Server;
 /// </summary>
 public sealed class MultimodalChatBackend : IChatBackend
 {
-    private readonly MultimodalModel _model;
+    private readonly MultimodalPromptable _model;
 
     /// <inheritdoc/>
     public string ModelId { get; }
@@ -24,7 +24,7 @@ public sealed class MultimodalChatBackend : IChatBackend
     /// <inheritdoc/>
     public int MaxImagesPerTurn => 1;
 
-    private MultimodalChatBackend(MultimodalModel model, string id) { _model = model; ModelId = id; }
+    private MultimodalChatBackend(MultimodalPromptable model, string id) { _model = model; ModelId = id; }
 
     /// <summary>Loads a multimodal checkpoint (folder or registry name) on the CPU; <paramref name="modelId"/> defaults to the model's name.</summary>
     /// <exception cref="ArgumentException">Not a multimodal LM, or the folder has no tokenizer (the server needs text in and out).</exception>
@@ -33,7 +33,7 @@ public sealed class MultimodalChatBackend : IChatBackend
         var (path, family) = ModelRegistry.Resolve(folder);
         if (family is not IMultimodalFamily)
             throw new ArgumentException($"--model {folder}: a {family.Name} model; tvp serve runs multimodal chat checkpoints (LLaVA, BLIP-2, InstructBLIP, MiniGPT-4)");
-        var model = (MultimodalModel)family.Load(path, CPU);
+        var model = (MultimodalPromptable)family.Load(path, CPU);
         if (!model.HasTokenizer)
         {
             model.Dispose();

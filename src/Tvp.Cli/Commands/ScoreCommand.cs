@@ -94,17 +94,17 @@ internal static class ScoreCommand
     }
 
     /// <summary>Loads any multimodal LLM by folder or registry name.</summary>
-    internal static MultimodalModel LoadMultimodal(string nameOrPath)
+    internal static MultimodalPromptable LoadMultimodal(string nameOrPath)
     {
         var model = ModelRegistry.Load(nameOrPath, CPU);
-        if (model is MultimodalModel m) return m;
+        if (model is MultimodalPromptable m) return m;
         var family = model.Info.Family;
         model.Dispose();
         throw new ArgumentException($"{nameOrPath}: a {family} model is not a multimodal LLM (score/generate take llava, blip-2, instructblip or minigpt4 checkpoints)");
     }
 
     /// <summary>The Q-Former instruction rows for one question: --qformer-input-ids, else the tokenized question (InstructBLIP only).</summary>
-    internal static int[][]? Instructions(MultimodalModel m, string? qformerIds, string? question)
+    internal static int[][]? Instructions(MultimodalPromptable m, string? qformerIds, string? question)
     {
         if (!m.NeedsInstruction)
         {
@@ -146,7 +146,7 @@ internal static class ScoreCommand
     }
 
     /// <summary>Normalised pixel values [1,3,S,S] from --image (the checkpoint's preprocessor_config.json: resize, centre crop, normalise) or --pixels (as stored).</summary>
-    internal static Tensor PixelValues(MultimodalModel m, string? image, string? pixels)
+    internal static Tensor PixelValues(MultimodalPromptable m, string? image, string? pixels)
     {
         if ((image is null) == (pixels is null)) throw new ArgumentException("give exactly one of --image FILE and --pixels FILE");
         if (pixels is not null)

@@ -50,7 +50,7 @@ internal static class ZooStore
 
     /// <summary>Loads a zoo model file onto <paramref name="device"/> (a shared-encoder head takes its encoder from <paramref name="encoders"/>), named <c>zoo-&lt;kind&gt;</c> unless <paramref name="name"/> is given.</summary>
     /// <exception cref="InvalidDataException">Not a zoo file, unknown kind, or tensors that do not fit (names the file).</exception>
-    public static ZooClassifier Load(string path, Device device, SharedEncoders encoders, string? name = null)
+    public static ZooPromptable Load(string path, Device device, SharedEncoders encoders, string? name = null)
     {
         var md = Metadata(path);
         if (!md.TryGetValue("format", out var f) || f != Format) throw new InvalidDataException($"{path}: not a tvp zoo model (metadata format is not '{Format}')");
@@ -66,7 +66,7 @@ internal static class ZooStore
             var net = new SmallCnn(classes.Length);
             try { StateDictLoader.Load(net, checkpoint); }
             catch { net.Dispose(); throw; }
-            return new ZooCnnModel(name, net, classes, device);
+            return new ZooCnnPromptable(name, net, classes, device);
         }
         ZooHead head;
         try { head = ZooHead.Create(kind, 512, classes.Length); }
@@ -74,6 +74,6 @@ internal static class ZooStore
         try { StateDictLoader.Load(head, checkpoint); }
         catch { head.Dispose(); throw; }
         int resolution = int.Parse(Get("resolution"), CultureInfo.InvariantCulture);
-        return new ZooModel(name, head, resolution, classes, device, encoders);
+        return new ZooHeadPromptable(name, head, resolution, classes, device, encoders);
     }
 }

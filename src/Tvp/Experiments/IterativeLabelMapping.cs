@@ -49,7 +49,7 @@ internal sealed class IterativeLabelMapping : IEpochStartHook
         if (epoch > 0 || _model.Mapping is null)
         {
             var before = _model.Mapping?.ModelLabels.ToArray();
-            _model.Mapping = LabelMappings.Frequency(_model, _classes, _batches, _trainIdx, _batchSize, cancel: cancel, prompt: prompt);
+            _model.Mapping = LabelMapper.Frequency(_model, _classes, _batches, _trainIdx, _batchSize, cancel: cancel, prompt: prompt);
             int changed = before is null ? _classes.Count : before.Where((l, i) => l != _model.Mapping.ModelLabels[i]).Count();
             _log?.Invoke($"ILM epoch {epoch + 1}: {_model.Info.Name} label mapping recomputed on prompted images ({changed} of {_classes.Count} classes changed)");
         }
@@ -79,7 +79,7 @@ internal sealed class IterativeLabelMapping : IEpochStartHook
         foreach (var clf in models.OfType<ILabelledClassifier>().Distinct())
             pairs[clf] = trained is not null && ReferenceEquals(clf, trained._model) && trained._trained is { } last
                 ? (trained._unprompted, last)
-                : (clf.Mapping, LabelMappings.Frequency(clf, classes, batches, trainIdx, batchSize, cancel: cancel, prompt: prompt));
+                : (clf.Mapping, LabelMapper.Frequency(clf, classes, batches, trainIdx, batchSize, cancel: cancel, prompt: prompt));
         var result = new PromptedMappings(pairs);
         result.UsePrompted();
         return result;

@@ -112,7 +112,7 @@ public static class TransferExperiment
     {
         if (m is not ILabelledClassifier) return;
         var p = o.LabelMap.IsFrequency ? progress.Begin($"label mapping {m.Info.Name}", data.TrainIndices.Length) : null;
-        var map = LabelMappings.Apply(m, o.LabelMap, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, p, cancel);
+        var map = LabelMapper.Apply(m, o.LabelMap, data.Train.Classes, trainBatches, data.TrainIndices, o.EvalBatchSize, p, cancel);
         if (p is not null) progress.End();
         if (map is not null && o.LabelMap.IsFrequency && m is ILabelledClassifier clf)
             progress.OnMessage($"{m.Info.Name}: " + string.Join(", ", map.TaskClasses.Select((c, i) => $"{c}→{clf.Labels[map.ModelLabels[i]]}")));

@@ -127,7 +127,7 @@ public static class ModelRegistry
     }
 }
 
-/// <summary>A family whose models are multimodal LLMs (<see cref="Multimodal.MultimodalModel"/>: chat, scoring and generation from text).</summary>
+/// <summary>A family whose models are multimodal LLMs (<see cref="Multimodal.MultimodalPromptable"/>: chat, scoring and generation from text).</summary>
 public interface IMultimodalFamily : IModelFamily
 {
 }

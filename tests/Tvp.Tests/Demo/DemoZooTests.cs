@@ -54,7 +54,7 @@ public sealed class DemoZooTests : IClassFixture<DemoZooFixture>
     public void EveryZooModelAndTheGuideBeatChanceOnCleanTestImages()
     {
         var zoo = _f.Zoo;
-        using var zeroShot = new OfflineZeroShotModel(zoo.Guide, _f.Train.Classes);
+        using var zeroShot = new OfflineZeroShotPromptable(zoo.Guide, _f.Train.Classes);
         var models = zoo.Models.Append(zeroShot).ToArray();
         var idx = TestIdx(200);
         var results = CandidateScorer.Evaluate(models, new[] { new CandidateScorer.NamedPrompt("none", null) }, _f.TestBatches(), idx, 100);
@@ -72,7 +72,7 @@ public sealed class DemoZooTests : IClassFixture<DemoZooFixture>
     public void SharedEncoderRunsOnceForAllHeadsAndMatchesAnUncachedCall()
     {
         var zoo = _f.Zoo;
-        var heads = zoo.Models.OfType<ZooModel>().ToArray();
+        var heads = zoo.Models.OfType<ZooHeadPromptable>().ToArray();
         Assert.Equal(4, heads.Length);
         Assert.All(heads, h => Assert.Same(heads[0].Encoder, h.Encoder));
         Assert.IsNotType<IEncoderFeatures>(zoo.Models[4], exactMatch: false);
@@ -102,7 +102,7 @@ public sealed class DemoZooTests : IClassFixture<DemoZooFixture>
     public void GradientsReachThePromptThroughTheZooAndTheGuideAndTheSharedForwardIsExact()
     {
         var zoo = _f.Zoo;
-        var source = (ZooModel)zoo.Models[0];
+        var source = (ZooHeadPromptable)zoo.Models[0];
         foreach (var m in zoo.Models.OfType<ILabelledClassifier>()) m.Mapping = LabelMapping.Identity(_f.Train.Classes, m.Labels.Count);
         using var tse = new TaskSemantics(zoo.Guide);
         using var batch = _f.TestBatches().Make(TestIdx(4), training: false, rng: null);

@@ -42,8 +42,8 @@ public class IlmEvaluationTests
         var idx = Enumerable.Range(0, 40).ToArray();
         using var source = new ToyClassifier(seed: 2);
         using var target = new ToyClassifier(seed: 9);
-        source.Mapping = LabelMappings.Frequency(source, data.Classes, batches, idx, 8);
-        target.Mapping = LabelMappings.Frequency(target, data.Classes, batches, idx, 8);
+        source.Mapping = LabelMapper.Frequency(source, data.Classes, batches, idx, 8);
+        target.Mapping = LabelMapper.Frequency(target, data.Classes, batches, idx, 8);
         var (sourceUnprompted, targetUnprompted) = (Labels(source.Mapping), Labels(target.Mapping));
         var ilm = new IterativeLabelMapping(source, data.Classes, batches, idx, 8);
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
@@ -53,8 +53,8 @@ public class IlmEvaluationTests
         var lastEpoch = ilm.OnEpochStart(1, prompt, default);
         ilm.RestoreUnprompted();
         Paint(prompt, 2, -2f);
-        var sourceFlmNow = Labels(LabelMappings.Frequency(source, data.Classes, batches, idx, 8, prompt: prompt));
-        var targetFlmNow = Labels(LabelMappings.Frequency(target, data.Classes, batches, idx, 8, prompt: prompt));
+        var sourceFlmNow = Labels(LabelMapper.Frequency(source, data.Classes, batches, idx, 8, prompt: prompt));
+        var targetFlmNow = Labels(LabelMapper.Frequency(target, data.Classes, batches, idx, 8, prompt: prompt));
         Assert.NotEqual(lastEpoch, sourceFlmNow); // otherwise the test could not tell the two rules apart
 
         var maps = IterativeLabelMapping.MapForPrompt(new IPromptableModel[] { source, target }, data.Classes, batches, idx, 8, prompt, default, ilm);
@@ -79,7 +79,7 @@ public class IlmEvaluationTests
         var batches = new CanvasBatches(data, new CanvasPipeline(16, 8));
         var train = Enumerable.Range(0, 32).ToArray();
         using var source = new ToyClassifier(seed: 4);
-        source.Mapping = LabelMappings.Frequency(source, data.Classes, batches, train, 8);
+        source.Mapping = LabelMapper.Frequency(source, data.Classes, batches, train, 8);
         var unprompted = Labels(source.Mapping);
         var ilm = new IterativeLabelMapping(source, data.Classes, batches, train, 8);
         var recorder = new Recorder(ilm);

@@ -170,7 +170,7 @@ public class FuzzTests(ITestOutputHelper output)
         using var pixels = rand(1, 3, 6, 6);
         Report("ONNX model card", Fuzzing.Check(Fuzzing.Text(card), b => Fuzzing.ViaFile("model.json", b, f =>
         {
-            using var m = Tvp.Models.Onnx.OnnxImageModel.Load(f);
+            using var m = Tvp.Models.Onnx.OnnxImagePromptable.Load(f);
             using var features = m.ImageFeatures(pixels);
         })));
     }

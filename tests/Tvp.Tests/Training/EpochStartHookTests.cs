@@ -56,7 +56,7 @@ public class EpochStartHookTests
         var batches = new CanvasBatches(data, new CanvasPipeline(16, 8));
         using var model = new ToyClassifier(seed: 2);
         var idx = Enumerable.Range(0, 30).ToArray();
-        model.Mapping = LabelMappings.Frequency(model, data.Classes, batches, idx, 8);
+        model.Mapping = LabelMapper.Frequency(model, data.Classes, batches, idx, 8);
         var unprompted = model.Mapping.ModelLabels.ToArray();
         var ilm = new IterativeLabelMapping(model, data.Classes, batches, idx, 8);
         using var prompt = new VisualPrompt(PromptShape.Padding, 16, 4);
@@ -69,7 +69,7 @@ public class EpochStartHookTests
         using (var v = TorchSharp.torch.zeros(3, 16, 16)) { v[0].fill_(2f); prompt.SetValues(v); }
         var state = ilm.OnEpochStart(1, prompt, default);
         Assert.Equal("iterative", model.Mapping.Kind);
-        var direct = LabelMappings.Frequency(model, data.Classes, batches, idx, 8, prompt: prompt);
+        var direct = LabelMapper.Frequency(model, data.Classes, batches, idx, 8, prompt: prompt);
         Assert.Equal(direct.ModelLabels, model.Mapping.ModelLabels);
         Assert.Equal(string.Join(",", direct.ModelLabels), state);
 

@@ -117,7 +117,7 @@ internal sealed class StudyData : IDisposable
         var clean = TrainBatches(TestCondition.Clean);
         var idx = Samplers.Limit(clean.Data, Math.Min(_spec.LabelMapImages, clean.Data.Count), Seeds.Mix(_spec.DataSeed, 3)).OrderBy(i => i).ToArray();
         var p = labelMap.Kind == LabelMapKind.Frequency ? _progress.Begin($"label mapping {model.Info.Name} on {idx.Length} training images", idx.Length) : null;
-        _mappings[(model.Info.Name, labelMap)] = LabelMappings.Apply(model, labelMap, Classes, clean, idx, 64, p, cancel);
+        _mappings[(model.Info.Name, labelMap)] = LabelMapper.Apply(model, labelMap, Classes, clean, idx, 64, p, cancel);
         if (p is not null) _progress.End();
     }
 

@@ -11,7 +11,7 @@ internal sealed class Blip2Family : IMultimodalFamily
 
     public bool CanLoad(string path) => Blip2Config.KindOf(LlavaFamily.ModelType(path)) is not null;
 
-    public IPromptableModel Load(string path, Device device) => Blip2Model.Load(path, device);
+    public IPromptableModel Load(string path, Device device) => Blip2Promptable.Load(path, device);
 
     public IEnumerable<RegistryEntry> Discover(string folder) => CheckpointFolders.Discover(folder, this, "BLIP-2", dir =>
     {

@@ -16,7 +16,7 @@ internal sealed class ClassifierFamily : IModelFamily
     /// <summary>A <c>.json</c> card whose architecture this family knows (the weights are checked at load).</summary>
     public bool CanLoad(string path) => File.Exists(path) && ModelCard.TryDetectArchitecture(path) is not null;
 
-    public IPromptableModel Load(string path, Device device) => ClassifierModel.Load(path, device);
+    public IPromptableModel Load(string path, Device device) => ClassifierPromptable.Load(path, device);
 
     public IEnumerable<RegistryEntry> Discover(string folder)
     {

@@ -12,7 +12,7 @@ internal sealed class ClipFamily : IModelFamily
     public bool CanLoad(string path) => Directory.Exists(path) && ClipLoader.ModelType(path) == "clip";
 
     /// <inheritdoc />
-    public IPromptableModel Load(string path, Device device) => ClipZeroShotModel.Load(path, device);
+    public IPromptableModel Load(string path, Device device) => ClipZeroShotPromptable.Load(path, device);
 
     /// <inheritdoc />
     public IEnumerable<RegistryEntry> Discover(string folder)

@@ -11,7 +11,7 @@ internal sealed class LlavaFamily : IMultimodalFamily
 
     public bool CanLoad(string path) => ModelType(path) == "llava";
 
-    public IPromptableModel Load(string path, Device device) => LlavaModel.Load(path, device);
+    public IPromptableModel Load(string path, Device device) => LlavaPromptable.Load(path, device);
 
     public IEnumerable<RegistryEntry> Discover(string folder) => CheckpointFolders.Discover(folder, this, "LLaVA", dir =>
     {

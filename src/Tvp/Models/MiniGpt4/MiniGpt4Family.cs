@@ -11,7 +11,7 @@ internal sealed class MiniGpt4Family : IMultimodalFamily
 
     public bool CanLoad(string path) => LlavaFamily.ModelType(path) == MiniGpt4Layout.ModelType;
 
-    public IPromptableModel Load(string path, Device device) => MiniGpt4Model.Load(path, device);
+    public IPromptableModel Load(string path, Device device) => MiniGpt4Promptable.Load(path, device);
 
     public IEnumerable<RegistryEntry> Discover(string folder) =>
         CheckpointFolders.Discover(folder, this, "MiniGPT-4", _ => "MiniGPT-4 layout: BLIP-2 vision + Q-Former, llama_proj, LLaMA");

@@ -13,7 +13,7 @@ internal sealed class OnnxFamily : IModelFamily
     public bool CanLoad(string path) =>
         File.Exists(path) && (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || OnnxImageCard.IsCard(path));
 
-    public IPromptableModel Load(string path, Device device) => OnnxImageModel.Load(path, device);
+    public IPromptableModel Load(string path, Device device) => OnnxImagePromptable.Load(path, device);
 
     public IEnumerable<RegistryEntry> Discover(string folder)
     {

@@ -71,7 +71,7 @@ public class JsonlTaskTests
             """);
         var ds = JsonlTaskDataset.Load(tmp.File("t.jsonl"));
         LlavaCheckpointWriter.WriteRandom(tmp.File("m"), seed: 1, visionSeed: 1);
-        using var m = LlavaModel.Load(tmp.File("m"), CPU);
+        using var m = LlavaPromptable.Load(tmp.File("m"), CPU);
         using var scope = NewDisposeScope();
         var pixels = stack(new[] { ds.LoadImage(0), ds.LoadImage(1) });
         var s = m.Score(pixels, ds.Batch(new[] { 0, 1 }));

@@ -21,7 +21,7 @@ public sealed class CifarResNetAccuracyTests(CifarTestSet testSet, ITestOutputHe
     public void Top1MatchesTheCardWithinHalfAPoint(string name)
     {
         var watch = Stopwatch.StartNew();
-        using var model = ClassifierModel.Load(SharedData.Path("models", name + ".json"));
+        using var model = ClassifierPromptable.Load(SharedData.Path("models", name + ".json"));
         var expected = model.Card.Checks.MeasuredTestTop1Percent
             ?? throw new Xunit.Sdk.XunitException($"{name}: the card records no measured test accuracy");
         Assert.Equal(testSet.Classes, model.Labels);

@@ -73,7 +73,7 @@ public sealed class FrequencyLabelMappingTests
     [SharedFact]
     public void CifarResNetOnCifarTrainImagesMapsToIdentity()
     {
-        using var model = ClassifierModel.Load(SharedData.Path("models", "cifar10-resnet20.json"));
+        using var model = ClassifierPromptable.Load(SharedData.Path("models", "cifar10-resnet20.json"));
         var data = new CifarTrainSubset(perClass: 10);
         // FLM runs the unprompted model on the plain training images.
         var mapping = FrequencyLabelMapping.Compute(model, data, x => x, batchSize: 32);

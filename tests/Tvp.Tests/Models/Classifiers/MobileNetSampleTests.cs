@@ -20,7 +20,7 @@ public sealed class MobileNetSampleTests(ITestOutputHelper output)
     [InlineData("mobilenet_v1_0.75_192")]
     public void SamplePredictionsMatchTheCard(string name)
     {
-        using var model = ClassifierModel.Load(SharedData.Path("models", name + ".json"));
+        using var model = ClassifierPromptable.Load(SharedData.Path("models", name + ".json"));
         var checks = model.Card.Checks;
         Assert.Contains("PIL LANCZOS", checks.SamplePreprocessing);
         Assert.Equal(8, checks.SampleTop5.Count);
@@ -65,7 +65,7 @@ public sealed class MobileNetSampleTests(ITestOutputHelper output)
         {
             var m = Prediction.Match(check[key]!.GetValue<string>());
             Assert.True(m.Success, $"{name}: cannot read checks.padding_check_cat_bmp.{key}");
-            using var model = ClassifierModel.Load(card with { Padding = rule });
+            using var model = ClassifierPromptable.Load(card with { Padding = rule });
             using var scope = NewDisposeScope();
             var probs = model.Logits(pixels).softmax(1)[0].data<float>().ToArray();
             int top1 = Array.IndexOf(probs, probs.Max());

@@ -62,7 +62,7 @@ public sealed class ModelCardErrorTests
         using var dir = new TempDir();
         var card = dir.File("resnet-copy.json");
         File.WriteAllText(card, CardJson("cifar10-resnet20").ToJsonString());
-        var e = Assert.Throws<FileNotFoundException>(() => ClassifierModel.Load(card));
+        var e = Assert.Throws<FileNotFoundException>(() => ClassifierPromptable.Load(card));
         Assert.Contains(card, e.Message);
         Assert.Contains("cifar10-resnet20.safetensors", e.Message);
     }
@@ -79,7 +79,7 @@ public sealed class ModelCardErrorTests
         var card = dir.File("cifar10-resnet20.json");
         File.WriteAllText(card, Unpinned(CardJson("cifar10-resnet20")).ToJsonString());
 
-        var e = Assert.Throws<InvalidDataException>(() => ClassifierModel.Load(card));
+        var e = Assert.Throws<InvalidDataException>(() => ClassifierPromptable.Load(card));
         Assert.Contains(weights, e.Message);
         Assert.Contains("'layer2.1.conv2.weight' has shape [32,32,3,2], expected [32,32,3,3]", e.Message);
         Assert.DoesNotContain("layer2.1.conv1.weight", e.Message);
@@ -96,7 +96,7 @@ public sealed class ModelCardErrorTests
         var card = dir.File("cifar10-resnet20.json");
         File.WriteAllText(card, Unpinned(CardJson("cifar10-resnet20")).ToJsonString());
 
-        var e = Assert.Throws<InvalidDataException>(() => ClassifierModel.Load(card));
+        var e = Assert.Throws<InvalidDataException>(() => ClassifierPromptable.Load(card));
         Assert.Contains("missing tensor 'bn1.running_var'", e.Message);
         Assert.Contains("'linear.weight' has shape [10,63], expected [10,64]", e.Message);
     }
@@ -111,7 +111,7 @@ public sealed class ModelCardErrorTests
         File.WriteAllText(card, json.ToJsonString());
         File.Copy(SharedData.Path("models", "cifar10-resnet20.safetensors"), dir.File("cifar10-resnet20.safetensors"));
 
-        var e = Assert.Throws<InvalidDataException>(() => ClassifierModel.Load(card));
+        var e = Assert.Throws<InvalidDataException>(() => ClassifierPromptable.Load(card));
         Assert.Contains(card, e.Message);
         Assert.Contains("unknown architecture", e.Message);
         Assert.Contains("VGG-16", e.Message);
@@ -161,6 +161,6 @@ public sealed class ModelCardErrorTests
         var cardPath = SharedData.Path("models", "mobilenet_v1_0.25_128.json");
         Assert.Equal("classifier", Tvp.Models.ModelRegistry.Resolve(cardPath).Family.Name);
         using var model = Tvp.Models.ModelRegistry.Load(cardPath, CPU);
-        Assert.Equal("mobilenet_v1_0.25_128", Assert.IsType<ClassifierModel>(model).Info.Name);
+        Assert.Equal("mobilenet_v1_0.25_128", Assert.IsType<ClassifierPromptable>(model).Info.Name);
     }
 }

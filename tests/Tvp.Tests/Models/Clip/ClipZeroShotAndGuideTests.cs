@@ -18,7 +18,7 @@ public class ClipZeroShotAndGuideTests
     [SharedFact]
     public void ZeroShotScoresAreClipLogitsAndLossIsCrossEntropy()
     {
-        using var model = ClipZeroShotModel.Load(ClipFixture.Folder, CPU, templates: new[] { "a photo of a {}" });
+        using var model = ClipZeroShotPromptable.Load(ClipFixture.Folder, CPU, templates: new[] { "a photo of a {}" });
         Assert.Equal(32, model.Info.InputSize);
         Assert.Equal("bicubic", model.Info.Interpolation);
         var expected = ClipFixture.Expected();
@@ -44,7 +44,7 @@ public class ClipZeroShotAndGuideTests
     [SharedFact]
     public void QuestionTemplateTemplateAveragingAndRaggedCandidates()
     {
-        using var model = ClipZeroShotModel.Load(ClipFixture.Folder, CPU);
+        using var model = ClipZeroShotPromptable.Load(ClipFixture.Folder, CPU);
         Assert.Equal(new[] { "This is a photo of a {}" }, model.TemplatesFor(TaskBatch.PhotoQuestion));
         Assert.Equal(new[] { "a photo of a {}" }, model.TemplatesFor("a photo of a"));
         var expected = ClipFixture.Expected();

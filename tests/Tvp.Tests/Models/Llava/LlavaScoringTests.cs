@@ -27,7 +27,7 @@ public class LlavaScoringTests
     public void Kv_cached_scoring_reproduces_the_fixture_loglikelihood_and_equals_naive_scoring()
     {
         using var scope = NewDisposeScope();
-        using var m = LlavaModel.Load(LlavaGoldenTests.Dir, CPU);
+        using var m = LlavaPromptable.Load(LlavaGoldenTests.Dir, CPU);
         var exp = Checkpoint.Open(Path.Combine(LlavaGoldenTests.Dir, "expected.safetensors"));
         var ids = LlavaGoldenTests.Ids(exp, "ex0_input_ids");                     // [1,23,57,319,88,140,7,200,31]
         var prefix = ids[..^3];

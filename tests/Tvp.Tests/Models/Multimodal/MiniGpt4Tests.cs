@@ -28,7 +28,7 @@ public sealed class MiniGpt4Tests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var m = (MiniGpt4Model)ModelRegistry.Load(_dir, CPU);
+        using var m = (MiniGpt4Promptable)ModelRegistry.Load(_dir, CPU);
         var pixels = randn(new long[] { 2, 3, 32, 32 }, generator: new Generator(3));
         var prompt = m.PromptEncoder.EncodePrompt("what is it?");
         var (_, visual) = m.EncodeImages(pixels, null);
@@ -58,7 +58,7 @@ public sealed class MiniGpt4Tests : IDisposable
     public void Gradient_reaches_the_prompt_and_a_missing_part_is_named()
     {
         using var scope = NewDisposeScope();
-        using (var m = MiniGpt4Model.Load(_dir, CPU))
+        using (var m = MiniGpt4Promptable.Load(_dir, CPU))
         {
             var delta = zeros(new long[] { 1, 3, 40, 40 }, requires_grad: true);
             var pixels = rand(new long[] { 2, 3, 40, 40 }, generator: new Generator(1)) + delta;
@@ -68,7 +68,7 @@ public sealed class MiniGpt4Tests : IDisposable
             Assert.True(delta.grad!.abs().sum().item<float>() > 0);
         }
         File.Delete(Path.Combine(_dir, "llama_proj.safetensors"));
-        var e = Assert.Throws<FileNotFoundException>(() => MiniGpt4Model.Load(_dir, CPU));
+        var e = Assert.Throws<FileNotFoundException>(() => MiniGpt4Promptable.Load(_dir, CPU));
         Assert.Contains("llama_proj.safetensors", e.Message);
     }
 }

@@ -9,7 +9,7 @@ namespace Tvp.Tests.Models.Onnx;
 /// <summary>The NuGet ResNet-18 (CNTK export, opset 8) loaded once for the class: imported model and ONNX Runtime.</summary>
 public sealed class ResNet18Fixture : IDisposable
 {
-    internal OnnxImageModel Model { get; } = OnnxImageModel.ResNet18Features(CPU);
+    internal OnnxImagePromptable Model { get; } = OnnxImagePromptable.ResNet18Features(CPU);
     internal OrtReference Preprocess { get; } = new(OnnxAssets.ResNet18PreprocessPath());
     internal OrtReference Network { get; } = new(OnnxAssets.ResNet18Path());
 

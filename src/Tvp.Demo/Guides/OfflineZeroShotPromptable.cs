@@ -9,13 +9,13 @@ namespace Tvp.Demo.Guides;
 /// The offline guide used as a zero-shot classifier (as CLIP is): logits = logit scale · cos(image, class text),
 /// class texts prompt-ensembled over the training templates. Lets the guide be scored like any model.
 /// </summary>
-internal sealed class OfflineZeroShotModel : ZooClassifier
+internal sealed class OfflineZeroShotPromptable : ZooPromptable
 {
     private readonly OfflineGuide _guide;
     private readonly Tensor _classes;
 
     /// <summary>Wraps <paramref name="guide"/> (not owned) for <paramref name="classes"/>.</summary>
-    public OfflineZeroShotModel(OfflineGuide guide, IReadOnlyList<string> classes, string name = "guide-zero-shot")
+    public OfflineZeroShotPromptable(OfflineGuide guide, IReadOnlyList<string> classes, string name = "guide-zero-shot")
         : base(SharedEncoder.DescribeInput(guide.Resolution) with { Name = name }, classes)
     {
         _guide = guide;

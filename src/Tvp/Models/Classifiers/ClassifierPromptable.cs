@@ -11,14 +11,14 @@ namespace Tvp.Models.Classifiers;
 /// features are the penultimate pooled activations, and task scores are the logits of the model labels
 /// that the <see cref="Mapping"/> assigns to the task's classes.
 /// </summary>
-public sealed class ClassifierModel : ILabelledClassifier
+public sealed class ClassifierPromptable : ILabelledClassifier
 {
     private readonly ClassifierNetwork _network;
     private IReadOnlyList<string>? _cachedCandidates;
     private LabelMapping? _cachedMapping;
     private long[]? _cachedIndices;
 
-    private ClassifierModel(ModelCard card, ClassifierNetwork network, Device device)
+    private ClassifierPromptable(ModelCard card, ClassifierNetwork network, Device device)
     {
         Card = card;
         _network = network;
@@ -29,10 +29,10 @@ public sealed class ClassifierModel : ILabelledClassifier
     /// <summary>Loads the model a card describes onto <paramref name="device"/> (CPU when null), in eval mode.</summary>
     /// <exception cref="FileNotFoundException">The card or its weights are missing.</exception>
     /// <exception cref="InvalidDataException">A bad card, or weights that do not fit the architecture (all mismatches listed).</exception>
-    public static ClassifierModel Load(string cardPath, Device? device = null) => Load(ModelCard.Read(cardPath), device);
+    public static ClassifierPromptable Load(string cardPath, Device? device = null) => Load(ModelCard.Read(cardPath), device);
 
     /// <summary>Loads the model of an already read (possibly edited) card.</summary>
-    internal static ClassifierModel Load(ModelCard card, Device? device = null)
+    internal static ClassifierPromptable Load(ModelCard card, Device? device = null)
     {
         device ??= CPU;
         var network = Build(card);      // classifiers are small: built normally (see EmptyModules.MinimumBytes)
@@ -49,7 +49,7 @@ public sealed class ClassifierModel : ILabelledClassifier
             network.Dispose();
             throw;
         }
-        return new ClassifierModel(card, network, device);
+        return new ClassifierPromptable(card, network, device);
     }
 
     internal static ClassifierNetwork Build(ModelCard card) => card.Architecture switch

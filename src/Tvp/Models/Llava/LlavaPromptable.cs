@@ -5,26 +5,26 @@ using static TorchSharp.torch;
 namespace Tvp.Models.Llava;
 
 /// <summary>
-/// A LLaVA checkpoint as a promptable model (<see cref="MultimodalModel"/>): visual tokens = the projector output;
+/// A LLaVA checkpoint as a promptable model (<see cref="MultimodalPromptable"/>): visual tokens = the projector output;
 /// encoder features = the selected CLIP hidden layer the projector reads.
 /// </summary>
-internal sealed class LlavaModel : MultimodalModel
+internal sealed class LlavaPromptable : MultimodalPromptable
 {
     public LlavaForConditionalGeneration Net { get; }
 
-    private LlavaModel(string folder, LlavaForConditionalGeneration net, ITextTokenizer? tokenizer, PromptTemplate template, ImagePreprocessor pre, Device device)
+    private LlavaPromptable(string folder, LlavaForConditionalGeneration net, ITextTokenizer? tokenizer, PromptTemplate template, ImagePreprocessor pre, Device device)
         : base(folder, tokenizer, template, pre, "llava", device, net.Config.ImageTokenIndex)
     {
         Net = net;
     }
 
     /// <summary>Loads a llava folder: weights, tokenizer (if any), template, preprocessing (preprocessor_config.json, else CLIP's at the tower size).</summary>
-    public static LlavaModel Load(string folder, Device device)
+    public static LlavaPromptable Load(string folder, Device device)
     {
         var net = LlavaForConditionalGeneration.Load(folder, device);
         foreach (var p in net.parameters()) p.requires_grad = false;
         var pre = ImagePreprocessor.ForVisionEncoder(folder, net.Config.Vision.ImageSize);
-        return new LlavaModel(folder, net, TextTokenizer.TryLoad(folder), PromptTemplate.ForCheckpoint(folder), pre, device);
+        return new LlavaPromptable(folder, net, TextTokenizer.TryLoad(folder), PromptTemplate.ForCheckpoint(folder), pre, device);
     }
 
     internal override ILanguageModel LanguageModel => Net.LanguageModel;

@@ -8,7 +8,7 @@ namespace Tvp.Models.Onnx;
 /// classes reach model labels through <see cref="Mapping"/> (identity when none is set); scores are the
 /// log-softmax of the mapped logits and the task loss their cross-entropy.
 /// </summary>
-public sealed class OnnxImageClassifier : OnnxImageModel, ILabelledClassifier
+public sealed class OnnxClassifierPromptable : OnnxImagePromptable, ILabelledClassifier
 {
     private readonly string _logitsOutput;
 
@@ -18,7 +18,7 @@ public sealed class OnnxImageClassifier : OnnxImageModel, ILabelledClassifier
     /// <summary>Task class → model label mapping; null means identity (task class i ↔ label i).</summary>
     public LabelMapping? Mapping { get; set; }
 
-    internal OnnxImageClassifier(OnnxImageCard card, Device device) : base(card, device)
+    internal OnnxClassifierPromptable(OnnxImageCard card, Device device) : base(card, device)
     {
         _logitsOutput = card.LogitsOutput!;
         var labelsPath = card.Resolve(card.Labels!);

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Tvp.Tests.Models.Onnx;
 
 /// <summary>Cards, the onnx family and the classifier contract, on a tiny hand-built model.</summary>
-public sealed class OnnxImageModelTests
+public sealed class OnnxImagePromptableTests
 {
     // features = per-channel mean of the 8×8 input; logits = W·features + b.
     private static readonly float[] W = { 1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f, 1f, 1f, -1f, 0.5f }; // [4, 3]
@@ -62,7 +62,7 @@ public sealed class OnnxImageModelTests
         Assert.Contains(ModelRegistry.Families, f => f.Name == "onnx");
 
         using var viaOnnx = family.Load(dir.File("tiny.onnx"), CPU);
-        var classifier = Assert.IsType<OnnxImageClassifier>(viaOnnx);
+        var classifier = Assert.IsType<OnnxClassifierPromptable>(viaOnnx);
         Assert.Equal(new[] { "red", "green", "blue", "grey" }, classifier.Labels);
         Assert.Equal(new ModelInfo("tiny", "onnx", 8, new[] { 120f / 255, 110f / 255, 100f / 255 }, new[] { 70f / 255, 60f / 255, 50f / 255 }),
             viaOnnx.Info, new ModelInfoComparer());
@@ -73,7 +73,7 @@ public sealed class OnnxImageModelTests
     {
         using var dir = new TempDir();
         WriteModel(dir, ClassifierCard);
-        using var model = OnnxImageModel.Load(dir.File("tiny.json"));
+        using var model = OnnxImagePromptable.Load(dir.File("tiny.json"));
         using var scope = NewDisposeScope();
         float[] a = { 0.2f, 0.5f, 0.9f }, b = { 1f, 0f, 0.25f };
         var features = model.ImageFeatures(Canvas(a, b));
@@ -88,7 +88,7 @@ public sealed class OnnxImageModelTests
     {
         using var dir = new TempDir();
         WriteModel(dir, ClassifierCard);
-        using var model = (OnnxImageClassifier)OnnxImageModel.Load(dir.File("tiny.onnx"));
+        using var model = (OnnxClassifierPromptable)OnnxImagePromptable.Load(dir.File("tiny.onnx"));
         using var scope = NewDisposeScope();
         float[] a = { 0.2f, 0.5f, 0.9f }, b = { 1f, 0f, 0.25f };
         var pixels = Canvas(a, b);
@@ -117,19 +117,19 @@ public sealed class OnnxImageModelTests
     {
         using var dir = new TempDir();
         WriteModel(dir, """{ "onnx": "tiny.onnx", "features_output": "features" }""");
-        using var model = OnnxImageModel.Load(dir.File("tiny.onnx"));
-        Assert.IsNotType<OnnxImageClassifier>(model);
+        using var model = OnnxImagePromptable.Load(dir.File("tiny.onnx"));
+        Assert.IsNotType<OnnxClassifierPromptable>(model);
         Assert.Equal(8, model.Info.InputSize); // from the graph's fixed input shape
         using var pixels = zeros(1, 3, 8, 8);
         Assert.Throws<NotSupportedException>(() => model.Score(pixels, TaskBatch.Classification(new[] { "a" }, new[] { 0 })));
 
         File.WriteAllText(dir.File("bad.json"), """{ "onnx": "tiny.onnx", "features_output": "nope" }""");
-        var e = Assert.Throws<InvalidDataException>(() => OnnxImageModel.Load(dir.File("bad.json")));
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImagePromptable.Load(dir.File("bad.json")));
         Assert.Contains("features_output 'nope' is not a graph output", e.Message);
         Assert.Contains("bad.json", e.Message);
 
         File.WriteAllBytes(dir.File("lonely.onnx"), File.ReadAllBytes(dir.File("tiny.onnx")));
-        var missing = Assert.Throws<FileNotFoundException>(() => OnnxImageModel.Load(dir.File("lonely.onnx")));
+        var missing = Assert.Throws<FileNotFoundException>(() => OnnxImagePromptable.Load(dir.File("lonely.onnx")));
         Assert.Contains("needs a card beside it", missing.Message);
     }
 

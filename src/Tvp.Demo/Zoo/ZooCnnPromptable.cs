@@ -10,13 +10,13 @@ namespace Tvp.Demo.Zoo;
 /// 32×32 and normalised to [-1,1]; ImageFeatures = its penultimate layer. Not an <see cref="IEncoderFeatures"/>:
 /// it has no shared encoder.
 /// </summary>
-internal sealed class ZooCnnModel : ZooClassifier
+internal sealed class ZooCnnPromptable : ZooPromptable
 {
     private readonly SmallCnn _network;
     private readonly Device _device;
 
     /// <summary>Wraps a trained network (the model takes ownership of it).</summary>
-    public ZooCnnModel(string name, SmallCnn network, IReadOnlyList<string> labels, Device device)
+    public ZooCnnPromptable(string name, SmallCnn network, IReadOnlyList<string> labels, Device device)
         : base(InputOf(name), labels)
     {
         _device = device;

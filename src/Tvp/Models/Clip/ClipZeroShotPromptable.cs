@@ -10,7 +10,7 @@ namespace Tvp.Models.Clip;
 /// scores are CLIP logits, the task loss is cross-entropy over them, and the image features are the
 /// normalised image embeddings. Text embeddings are cached per text.
 /// </summary>
-internal sealed class ClipZeroShotModel : IPromptableModel
+internal sealed class ClipZeroShotPromptable : IPromptableModel
 {
     private readonly ClipModel _model;
     private readonly ClipTextFeatureCache _texts;
@@ -26,7 +26,7 @@ internal sealed class ClipZeroShotModel : IPromptableModel
     public ClipModel Model => _model;
 
     /// <summary>Wraps a loaded model; <paramref name="templates"/> replace the question-based template when given.</summary>
-    public ClipZeroShotModel(ClipModel model, ClipTokenizer tokenizer, ModelInfo info, Device device, IReadOnlyList<string>? templates = null)
+    public ClipZeroShotPromptable(ClipModel model, ClipTokenizer tokenizer, ModelInfo info, Device device, IReadOnlyList<string>? templates = null)
     {
         _model = model;
         foreach (var p in _model.parameters()) p.requires_grad_(false);
@@ -39,12 +39,12 @@ internal sealed class ClipZeroShotModel : IPromptableModel
     }
 
     /// <summary>Loads a CLIP checkpoint folder (config.json, safetensors, tokenizer files).</summary>
-    public static ClipZeroShotModel Load(string folder, Device device, IReadOnlyList<string>? templates = null)
+    public static ClipZeroShotPromptable Load(string folder, Device device, IReadOnlyList<string>? templates = null)
     {
         var tokenizer = ClipTokenizer.FromFolder(folder);
         var model = ClipLoader.Load(folder, device);
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
-        return new ClipZeroShotModel(model, tokenizer, ClipImageProcessor.Info(name, folder, model.Config.Vision), device, templates);
+        return new ClipZeroShotPromptable(model, tokenizer, ClipImageProcessor.Info(name, folder, model.Config.Vision), device, templates);
     }
 
     /// <summary>The templates used for a row with this question.</summary>

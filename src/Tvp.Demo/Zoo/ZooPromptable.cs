@@ -9,13 +9,13 @@ namespace Tvp.Demo.Zoo;
 /// What every zoo model shares: labels (the task's own classes), logits and connector features from one
 /// forward pass, and candidate scoring through the label mapping (identity by name when unset).
 /// </summary>
-internal abstract class ZooClassifier : ILabelledClassifier
+internal abstract class ZooPromptable : ILabelledClassifier
 {
     private IReadOnlyList<string>? _cachedCandidates;
     private LabelMapping? _cachedMapping;
     private long[]? _cachedIndices;
 
-    protected ZooClassifier(ModelInfo info, IReadOnlyList<string> labels)
+    protected ZooPromptable(ModelInfo info, IReadOnlyList<string> labels)
     {
         Info = info;
         Labels = labels;

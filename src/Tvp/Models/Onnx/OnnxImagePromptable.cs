@@ -8,9 +8,9 @@ namespace Tvp.Models.Onnx;
 /// Any ONNX image model as a promptable model, run through <see cref="OnnxGraph"/> so gradients reach the
 /// prompt's pixels. Its card (<see cref="OnnxImageCard"/>) gives the preprocessing, the features output
 /// (what FCA compares) and optionally a logits output with labels, in which case the model is an
-/// <see cref="OnnxImageClassifier"/>. Frozen: the weights never need gradients.
+/// <see cref="OnnxClassifierPromptable"/>. Frozen: the weights never need gradients.
 /// </summary>
-public class OnnxImageModel : IPromptableModel
+public class OnnxImagePromptable : IPromptableModel
 {
     private readonly OnnxGraph _graph;
     private readonly OnnxGraph? _preprocess;
@@ -30,7 +30,7 @@ public class OnnxImageModel : IPromptableModel
     /// <summary>The imported graph.</summary>
     internal OnnxGraph Graph => _graph;
 
-    internal OnnxImageModel(OnnxImageCard card, Device device)
+    internal OnnxImagePromptable(OnnxImageCard card, Device device)
     {
         card.Validate();
         var onnxPath = card.Resolve(card.Onnx!);
@@ -75,14 +75,14 @@ public class OnnxImageModel : IPromptableModel
     }
 
     /// <summary>Loads a card (.json) or an .onnx file with its card beside it (same name, .json).</summary>
-    public static OnnxImageModel Load(string path, Device? device = null)
+    public static OnnxImagePromptable Load(string path, Device? device = null)
     {
         var card = OnnxImageCard.Load(CardPathFor(path));
         return Create(card, device ?? CPU);
     }
 
-    internal static OnnxImageModel Create(OnnxImageCard card, Device device) =>
-        card.LogitsOutput is not null && card.Labels is not null ? new OnnxImageClassifier(card, device) : new OnnxImageModel(card, device);
+    internal static OnnxImagePromptable Create(OnnxImageCard card, Device device) =>
+        card.LogitsOutput is not null && card.Labels is not null ? new OnnxClassifierPromptable(card, device) : new OnnxImagePromptable(card, device);
 
     /// <summary>The card for <paramref name="path"/>: the path itself when it is a .json card, else model.json beside model.onnx.</summary>
     internal static string CardPathFor(string path)
@@ -106,7 +106,7 @@ public class OnnxImageModel : IPromptableModel
     /// then its own preprocessing graph (to BGR, minus the per-pixel ImageNet mean image); features [B,512]
     /// from global average pooling. No classifier head ships with it.
     /// </summary>
-    internal static OnnxImageModel ResNet18Features(Device? device = null) => new(ResNet18Card(), device ?? CPU);
+    internal static OnnxImagePromptable ResNet18Features(Device? device = null) => new(ResNet18Card(), device ?? CPU);
 
     /// <summary>The card of the NuGet ResNet-18 (absolute paths from <see cref="OnnxAssets"/>).</summary>
     internal static OnnxImageCard ResNet18Card() => new()

@@ -6,12 +6,12 @@ using static TorchSharp.torch;
 namespace Tvp.Tests.Models.Llava;
 
 /// <summary>LLaVA as a promptable model, on a random checkpoint written with its word-level tokenizer.</summary>
-public class LlavaModelTests : IDisposable
+public class LlavaPromptableTests : IDisposable
 {
     private readonly TempDir _tmp = new();
     private readonly string _dir;
 
-    public LlavaModelTests()
+    public LlavaPromptableTests()
     {
         _dir = Path.Combine(_tmp.Path, "rand-llava");
         LlavaCheckpointWriter.WriteRandom(_dir, seed: 3, visionSeed: 4);
@@ -38,7 +38,7 @@ public class LlavaModelTests : IDisposable
     [Fact]
     public void Template_and_tokenizer_build_the_llava_prompt_ids()
     {
-        using var m = LlavaModel.Load(_dir, CPU);
+        using var m = LlavaPromptable.Load(_dir, CPU);
         var vocab = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "tokenizer.json")))
             .RootElement.GetProperty("model").GetProperty("vocab");
         int Id(string w) => vocab.GetProperty(w).GetInt32();
@@ -53,7 +53,7 @@ public class LlavaModelTests : IDisposable
     public void Task_loss_is_cross_entropy_on_answer_tokens_only()
     {
         using var scope = NewDisposeScope();
-        using var m = LlavaModel.Load(_dir, CPU);
+        using var m = LlavaPromptable.Load(_dir, CPU);
         using var _ = no_grad();
         var classes = new[] { "cat", "dog", "horse" };
         var batch = new TaskBatch(new[] { "This is a photo of a", "How many objects are there in this image?" },
@@ -84,7 +84,7 @@ public class LlavaModelTests : IDisposable
     public void Gradient_reaches_the_prompt_pixels_through_the_whole_mllm()
     {
         using var scope = NewDisposeScope();
-        using var m = LlavaModel.Load(_dir, CPU);
+        using var m = LlavaPromptable.Load(_dir, CPU);
         var delta = zeros(new long[] { 1, 3, 48, 48 }, requires_grad: true);
         var canvas = Canvas(1, 2) + delta;
         var loss = m.TaskLoss(canvas, TaskBatch.Classification(new[] { "cat", "dog" }, new[] { 1 }));
@@ -100,7 +100,7 @@ public class LlavaModelTests : IDisposable
     public void Score_returns_mean_logprobs_per_row_padding_missing_candidates_with_minus_infinity()
     {
         using var scope = NewDisposeScope();
-        using var m = LlavaModel.Load(_dir, CPU);
+        using var m = LlavaPromptable.Load(_dir, CPU);
         var batch = new TaskBatch(new[] { "This is a photo of a", "Is there a dog in the image?" },
             new IReadOnlyList<string>[] { new[] { "cat", "dog", "ship" }, new[] { "no", "yes" } }, new[] { 0, 1 });
         var canvas = Canvas(2, 5);
@@ -126,7 +126,7 @@ public class LlavaModelTests : IDisposable
     public void Generation_is_greedy_and_stops_at_the_token_limit()
     {
         using var scope = NewDisposeScope();
-        using var m = LlavaModel.Load(_dir, CPU);
+        using var m = LlavaPromptable.Load(_dir, CPU);
         var canvas = Canvas(1, 7);
         var prompt = m.PromptEncoder.EncodePrompt("How many objects are there in this image?");
         var ids = m.GenerateIds(m.PixelValues(canvas), new[] { prompt }, 4)[0];

@@ -8,11 +8,11 @@ using static TorchSharp.torch;
 namespace Tvp.Tests.Models.Blip2;
 
 /// <summary>BLIP-2 (OPT, Flan-T5) and InstructBLIP (LLaMA) as promptable models, on random checkpoints sharing one vision encoder.</summary>
-public sealed class Blip2ModelTests : IDisposable
+public sealed class Blip2PromptableTests : IDisposable
 {
     private readonly TempDir _tmp = new();
 
-    public Blip2ModelTests()
+    public Blip2PromptableTests()
     {
         Blip2CheckpointWriter.WriteRandom(Dir("opt"), Blip2CheckpointWriter.TinyConfig(Blip2Kind.Blip2, Blip2CheckpointWriter.TextKind.Opt), seed: 1, visionSeed: 9);
         Blip2CheckpointWriter.WriteRandom(Dir("t5"), Blip2CheckpointWriter.TinyConfig(Blip2Kind.Blip2, Blip2CheckpointWriter.TextKind.T5), seed: 2, visionSeed: 9);
@@ -34,7 +34,7 @@ public sealed class Blip2ModelTests : IDisposable
     public void Gradient_reaches_the_prompt_pixels_and_loss_and_features_come_from_one_pass(string family)
     {
         using var scope = NewDisposeScope();
-        using var m = (Blip2Model)ModelRegistry.Load(Dir(family), CPU);
+        using var m = (Blip2Promptable)ModelRegistry.Load(Dir(family), CPU);
         var batch = TaskBatch.Classification(Classes, new[] { 0, 2 });
         var delta = zeros(new long[] { 1, 3, 48, 48 }, requires_grad: true);
         var pixels = Canvas(2, 5) + delta;
@@ -58,7 +58,7 @@ public sealed class Blip2ModelTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var m = Blip2Model.Load(Dir(family), CPU);
+        using var m = Blip2Promptable.Load(Dir(family), CPU);
         var batch = new TaskBatch(new[] { "This is a photo of a", "how many objects are there in this image?" },
             new IReadOnlyList<string>[] { Classes, new[] { "3", "four" } }, new[] { 0, 1 });
         var scores = m.Score(Canvas(2, 3), batch);
@@ -100,12 +100,12 @@ public sealed class Blip2ModelTests : IDisposable
     [Fact]
     public void Templates_put_the_queries_first_with_bos_after_them_and_t5_prompts_end_with_eos()
     {
-        using var opt = Blip2Model.Load(Dir("opt"), CPU);
+        using var opt = Blip2Promptable.Load(Dir("opt"), CPU);
         var ids = opt.PromptEncoder.EncodePrompt("what is it?");
         Assert.Equal(Blip2ForConditionalGeneration.QuerySlot, ids[0]);
         Assert.Equal(1, ids[1]);                     // BOS right after the image
         Assert.Equal(4 + ids.Length - 1, opt.Net.WithImageSlots(ids).Length);
-        using var t5 = Blip2Model.Load(Dir("t5"), CPU);
+        using var t5 = Blip2Promptable.Load(Dir("t5"), CPU);
         var t = t5.PromptEncoder.EncodePrompt("what is it?");
         Assert.Equal(Blip2ForConditionalGeneration.QuerySlot, t[0]);
         Assert.DoesNotContain(1, t);                 // no BOS
@@ -118,7 +118,7 @@ public sealed class Blip2ModelTests : IDisposable
     {
         foreach (var f in new[] { "opt", "t5", "instruct" })
         {
-            using var m = Blip2Model.Load(Dir(f), CPU);
+            using var m = Blip2Promptable.Load(Dir(f), CPU);
             var answers = m.Generate(Canvas(2, 1), new[] { "what is it?", "how many?" }, maxNewTokens: 3);
             Assert.Equal(2, answers.Count);
             var ids = m.GenerateIds(m.PixelValues(Canvas(1, 1)), new[] { m.PromptEncoder.EncodePrompt("what is it?") }, 3,

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Tvp.Models.Clip;
 
 /// <summary>Public entry points for CLIP checkpoint folders (HF layout: config.json, safetensors, tokenizer files).</summary>
-internal static class ClipModels
+internal static class ClipCheckpoints
 {
     /// <summary>True when <paramref name="folder"/> holds a CLIPModel checkpoint (<c>model_type: clip</c>).</summary>
     public static bool IsClipFolder(string folder) => Directory.Exists(folder) && ClipLoader.ModelType(folder) == "clip";
@@ -13,5 +13,5 @@ internal static class ClipModels
 
     /// <summary>Loads a CLIP checkpoint as a zero-shot promptable model; <paramref name="templates"/> ("... {} ...") are averaged when given.</summary>
     public static IPromptableModel LoadZeroShot(string folder, Device device, IReadOnlyList<string>? templates = null) =>
-        ClipZeroShotModel.Load(folder, device, templates);
+        ClipZeroShotPromptable.Load(folder, device, templates);
 }

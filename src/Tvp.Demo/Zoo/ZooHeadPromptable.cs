@@ -10,14 +10,14 @@ namespace Tvp.Demo.Zoo;
 /// trained head. ImageFeatures = the head's connector output; EncoderFeatures = the shared encoder's pooled
 /// output (what <c>--fca-features encoder</c> compares). The head is frozen too: only the prompt learns.
 /// </summary>
-internal sealed class ZooModel : ZooClassifier, IEncoderFeatures
+internal sealed class ZooHeadPromptable : ZooPromptable, IEncoderFeatures
 {
     private readonly SharedEncoders _encoders;
     private readonly SharedEncoder _encoder;
     private readonly ZooHead _head;
 
     /// <summary>Wraps a head around the encoder of <paramref name="resolution"/> on <paramref name="device"/> taken from <paramref name="encoders"/> (the model takes ownership of the head).</summary>
-    public ZooModel(string name, ZooHead head, int resolution, IReadOnlyList<string> labels, Device device, SharedEncoders encoders)
+    public ZooHeadPromptable(string name, ZooHead head, int resolution, IReadOnlyList<string> labels, Device device, SharedEncoders encoders)
         : base(Describe(name, resolution), labels)
     {
         _encoders = encoders;

@@ -12,7 +12,7 @@ namespace Tvp.Experiments;
 /// training images at each epoch start, see <see cref="IterativeLabelMapping"/>). Models that score candidate text
 /// themselves are left alone.
 /// </summary>
-internal static class LabelMappings
+internal static class LabelMapper
 {
     /// <summary>Sets <see cref="ILabelledClassifier.Mapping"/> per <paramref name="spec"/> (identity | frequency | iterative | file path); iterative starts as frequency.</summary>
     public static LabelMapping? Apply(IPromptableModel model, LabelMapChoice spec, IReadOnlyList<string> taskClasses,

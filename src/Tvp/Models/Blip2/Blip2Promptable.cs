@@ -6,18 +6,18 @@ using static TorchSharp.torch;
 namespace Tvp.Models.Blip2;
 
 /// <summary>
-/// A BLIP-2 or InstructBLIP checkpoint as a promptable model (<see cref="MultimodalModel"/>): visual tokens = the
+/// A BLIP-2 or InstructBLIP checkpoint as a promptable model (<see cref="MultimodalPromptable"/>): visual tokens = the
 /// projected query outputs (what the paper's FCA compares); encoder features = the vision encoder's
 /// <c>last_hidden_state</c>. InstructBLIP's Q-Former reads the template's instruction, tokenized with the
 /// checkpoint's <c>qformer_tokenizer/</c> (HF layout).
 /// </summary>
-internal sealed class Blip2Model : MultimodalModel
+internal sealed class Blip2Promptable : MultimodalPromptable
 {
     private readonly ITextTokenizer? _qformerTokenizer;
 
     public Blip2ForConditionalGeneration Net { get; }
 
-    private Blip2Model(string folder, Blip2ForConditionalGeneration net, ITextTokenizer? tokenizer, ITextTokenizer? qformerTokenizer,
+    private Blip2Promptable(string folder, Blip2ForConditionalGeneration net, ITextTokenizer? tokenizer, ITextTokenizer? qformerTokenizer,
         PromptTemplate template, ImagePreprocessor pre, Device device)
         : base(folder, tokenizer, template, pre, net.Config.Kind == Blip2Kind.Blip2 ? "blip-2" : "instructblip", device, Blip2ForConditionalGeneration.QuerySlot)
     {
@@ -34,13 +34,13 @@ internal sealed class Blip2Model : MultimodalModel
     };
 
     /// <summary>Loads a blip-2 / instructblip folder: weights, tokenizers (if any), template, preprocessing.</summary>
-    public static Blip2Model Load(string folder, Device device)
+    public static Blip2Promptable Load(string folder, Device device)
     {
         var net = Blip2ForConditionalGeneration.Load(folder, device);
         foreach (var p in net.parameters()) p.requires_grad = false;
         var pre = ImagePreprocessor.ForVisionEncoder(folder, net.Config.Vision.ImageSize);
         var qtok = net.Config.QFormerTextInput ? TextTokenizer.TryLoad(Path.Combine(folder, "qformer_tokenizer")) : null;
-        return new Blip2Model(folder, net, TextTokenizer.TryLoad(folder), qtok, PromptTemplate.ForCheckpoint(folder, DefaultTemplate(net.Config)), pre, device);
+        return new Blip2Promptable(folder, net, TextTokenizer.TryLoad(folder), qtok, PromptTemplate.ForCheckpoint(folder, DefaultTemplate(net.Config)), pre, device);
     }
 
     internal override ILanguageModel LanguageModel => Net.LanguageModel;

@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 
 namespace Tvp.Tests.Models.Classifiers;
 
-/// <summary>The prompting contract of <see cref="ClassifierModel"/>: mapped scores, task loss, features, gradients.</summary>
-public sealed class ClassifierModelTests
+/// <summary>The prompting contract of <see cref="ClassifierPromptable"/>: mapped scores, task loss, features, gradients.</summary>
+public sealed class ClassifierPromptableTests
 {
-    private static ClassifierModel Load(string name) => ClassifierModel.Load(SharedData.Path("models", name + ".json"));
+    private static ClassifierPromptable Load(string name) => ClassifierPromptable.Load(SharedData.Path("models", name + ".json"));
 
     private static Tensor Canvas(int batch, int size, int seed)
     {

@@ -14,7 +14,7 @@ namespace Tvp.Models.Multimodal;
 /// encoder–decoder: one encoder pass, one batched decoder pass). Weights are frozen; gradients reach only the pixels.
 /// A family supplies the image encoding, how visual tokens join the prompt, and its language model.
 /// </summary>
-public abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
+public abstract class MultimodalPromptable : IPromptableModel, IEncoderFeatures
 {
     private readonly ITextTokenizer? _tokenizer;
     private readonly PromptEncoder? _prompts;
@@ -34,7 +34,7 @@ public abstract class MultimodalModel : IPromptableModel, IEncoderFeatures
     /// <summary>The checkpoint's preprocessing of plain images.</summary>
     internal ImagePreprocessor Preprocessor { get; }
 
-    private protected MultimodalModel(string folder, ITextTokenizer? tokenizer, PromptTemplate template, ImagePreprocessor preprocessor,
+    private protected MultimodalPromptable(string folder, ITextTokenizer? tokenizer, PromptTemplate template, ImagePreprocessor preprocessor,
         string family, Device device, int imageMarker)
     {
         Folder = folder; _tokenizer = tokenizer; Template = template; Preprocessor = preprocessor; Device = device; ImageMarker = imageMarker;
