@@ -134,15 +134,17 @@ public sealed record StudyResults(string Study, IReadOnlyList<StudyCell> Cells, 
         // Prompts of different sources (an ensemble against a single source) are named with their source.
         string na = sameSource ? a.Prompt : $"{a.Prompt} ({a.Source})", nb = sameSource ? b.Prompt : $"{b.Prompt} ({b.Source})";
         string claim = d.Significant
-            ? (aWins ? $"{na} > {nb}" : $"{nb} > {na}") + $" on {Where(a)}: diff " +
+            ? (aWins ? $"{na} > {nb}" : $"{nb} > {na}") + $" on {Where(a, sameSource)}: diff " +
               (aWins ? $"{Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}]" : $"{Points(-d.Mean)} [{Points(-d.Ci95[1])}, {Points(-d.Ci95[0])}]") + $", p={P(d.PValue)}"
-            : $"{na} vs {nb} on {Where(a)}: no significant difference (diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)})";
+            : $"{na} vs {nb} on {Where(a, sameSource)}: no significant difference (diff {Points(d.Mean)} [{Points(d.Ci95[0])}, {Points(d.Ci95[1])}], p={P(d.PValue)})";
         return new StudyComparison(a.Model, a.Role, a.Source, a.Shots, a.Corruption, a.Severity, a.LabelMap, a.Prompt, b.Prompt,
             d.Mean, d.Ci95, d.PValue, d.Seeds, d.Resamples, claim, sameSource ? null : b.Source);
     }
 
-    private static string Where(CellGroupKey k) =>
-        $"{k.Role} {k.Model}" + (k.Corruption is null ? "" : $" ({k.Corruption} {k.Severity})") + (k.Shots > 0 ? $" [{k.Shots} shots]" : "");
+    /// <summary>The model of a claim; the source of both prompts is named when it is another model (several sources share models in a rotating study).</summary>
+    private static string Where(CellGroupKey k, bool nameSource) =>
+        $"{k.Role} {k.Model}" + (nameSource && k.Source != k.Model ? $" with {k.Source}'s prompts" : "")
+        + (k.Corruption is null ? "" : $" ({k.Corruption} {k.Severity})") + (k.Shots > 0 ? $" [{k.Shots} shots]" : "");
 
     /// <summary>A fraction as signed percentage points ("+3.25").</summary>
     internal static string Points(double v) => (v >= 0 ? "+" : "") + (100 * v).ToString("F2", CultureInfo.InvariantCulture);

@@ -43,12 +43,12 @@ public class StudyResultsTests
         var target = r.Comparisons.Single(c => c.Model == "t1");
         Assert.Equal(("fca", "vp"), (target.A, target.B));
         Assert.Equal(0.32, target.DiffMean, 12);
-        Assert.StartsWith("fca > vp on target t1", target.Claim);
+        Assert.StartsWith("fca > vp on target t1 with src's prompts", target.Claim);
         // Listed the other way round, vp is a and loses: the claim names fca first with a positive lead.
         var swapped = StudyResults.Build("t", Outcomes().OrderBy(o => o.Prompt == "vp" ? 1 : 0).ToList(), resamples: 500);
         var back = swapped.Comparisons.Single(c => c.Model == "t1");
         Assert.Equal(("vp", "fca", -0.32), (back.A, back.B, Math.Round(back.DiffMean, 12)));
-        Assert.StartsWith("fca > vp on target t1 (contrast 4): diff +32.00 [+", back.Claim);
+        Assert.StartsWith("fca > vp on target t1 with src's prompts (contrast 4): diff +32.00 [+", back.Claim);
         var source = r.Comparisons.Single(c => c.Model == "src");
         Assert.Equal(0.00666666666, source.DiffMean, 8);
         Assert.Contains("no significant difference", source.Claim);
@@ -146,7 +146,7 @@ public class StudyResultsTests
         var csv = File.ReadAllLines(dir.File("results.csv"));
         Assert.Equal(1 + 6 * 3, csv.Length);
         var html = File.ReadAllText(dir.File("report.html"));
-        Assert.Contains("fca &gt; vp on target t1", html);
+        Assert.Contains("fca &gt; vp on target t1 with src&#39;s prompts", html);
         foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(html, "<img src=\"([^\"]+)\""))
             Assert.True(new FileInfo(Path.Combine(dir.Path, m.Groups[1].Value)).Length > 1000, m.Groups[1].Value);
         Assert.True(File.Exists(dir.File("results.json")));
