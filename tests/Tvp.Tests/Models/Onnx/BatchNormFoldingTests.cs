@@ -61,6 +61,9 @@ public class BatchNormFoldingTests
         var weights = randn(want.shape, generator: new Generator(21));
         (got * weights).sum().backward();
         (want * weights).sum().backward();
-        Assert.True((x.grad! - xr.grad!).abs().max().item<float>() < 1e-4f, "input gradients differ");
+        // Relative to the gradient's size: folding reorders float32 arithmetic, and the rounding grows with the magnitude
+        // (a wrong fold is off by O(1) of it).
+        float gradDiff = (x.grad! - xr.grad!).abs().max().item<float>(), gradScale = Math.Max(1f, xr.grad!.abs().max().item<float>());
+        Assert.True(gradDiff < 1e-4f * gradScale, $"input gradients differ by {gradDiff} (largest gradient {gradScale})");
     }
 }
