@@ -5,6 +5,7 @@ using static Tvp.Tests.Models.Onnx.OnnxModelBuilder;
 namespace Tvp.Tests.Models.Onnx;
 
 /// <summary>Conv + BatchNormalization pairs are folded into one Conv at import; values and input gradients are unchanged.</summary>
+[Collection(TightNumericsCollection.Name)]
 public class BatchNormFoldingTests
 {
     private static float[] Random(int seed, params long[] shape)
@@ -66,4 +67,15 @@ public class BatchNormFoldingTests
         float gradDiff = (x.grad! - xr.grad!).abs().max().item<float>(), gradScale = Math.Max(1f, xr.grad!.abs().max().item<float>());
         Assert.True(gradDiff < 1e-4f * gradScale, $"input gradients differ by {gradDiff} (largest gradient {gradScale})");
     }
+}
+
+/// <summary>
+/// Gradient comparisons at tight tolerances run without neighbours: in a parallel full run the BN-folding gradient check
+/// once exceeded an absolute 1e-4 while passing alone (cause not pinned down; oneDNN picks kernels by load).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TightNumericsCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "tight numerics (runs alone)";
 }
