@@ -38,8 +38,9 @@ public class BatchNormFoldingTests
     /// <summary>The same network written with TorchSharp ops directly (no folding).</summary>
     private static Tensor Reference(Tensor x, Func<string, Tensor> p)
     {
+        // BN written out (the definition), independent of libtorch's batch_norm kernel.
         Tensor Bn(Tensor y, string k, double eps) =>
-            nn.functional.batch_norm(y, p("m" + k), p("v" + k), p("g" + k), p("be" + k), training: false, eps: eps);
+            (y - p("m" + k).view(1, -1, 1, 1)) / (p("v" + k).view(1, -1, 1, 1) + eps).sqrt() * p("g" + k).view(1, -1, 1, 1) + p("be" + k).view(1, -1, 1, 1);
         var r1 = nn.functional.relu(Bn(nn.functional.conv2d(x, p("w1"), p("b1"), padding: new long[] { 1, 1 }), "1", 1e-3));
         var n2 = Bn(nn.functional.conv2d(r1, p("w2")), "2", 1e-5);
         return Bn(nn.functional.conv2d(n2, p("w3")), "3", 1e-5);

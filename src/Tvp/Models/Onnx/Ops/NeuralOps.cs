@@ -73,11 +73,17 @@ internal static class NeuralOps
         if (n.Has("spatial") && n.Int("spatial", 1) == 0) throw n.Unsupported("spatial=0 (per-activation statistics)");
         if (n.Int("training_mode", 0) != 0 || n.HasOutput(1)) throw n.Unsupported("training mode (running statistics outputs)");
         var x = n.Input(0);
-        return new[]
-        {
-            nn.functional.batch_norm(x, n.Input(3), n.Input(4), n.Input(1), n.Input(2), training: false,
-                momentum: 0.1, eps: n.Float("epsilon", 1e-5f)),
-        };
+        // Inference-mode BN as the affine map it is, y = (x − mean)·scale/√(var + ε) + bias, in elementary ops:
+        // its backward is plain autograd (libtorch's batch_norm kernel gave NaN input gradients in eval mode in some
+        // full test runs, never reproduced alone).
+        var shape = new long[x.dim()];                                                   // [1, C, 1, …]
+        Array.Fill(shape, 1L);
+        shape[1] = x.shape[1];
+        using var scope = NewDisposeScope();
+        var invStd = (n.Input(4) + n.Float("epsilon", 1e-5f)).rsqrt();                    // [C]
+        var gain = (n.Input(1) * invStd).reshape(shape);                                 // [1, C, 1, …]
+        var shift = (n.Input(2) - n.Input(3) * n.Input(1) * invStd).reshape(shape);      // [1, C, 1, …]
+        return new[] { (x * gain + shift).MoveToOuterDisposeScope() };
     }
 
     private static Tensor[] LayerNormalization(OnnxNodeContext n)
