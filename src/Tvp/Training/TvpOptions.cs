@@ -21,17 +21,17 @@ public sealed record TvpOptions
     public string? Guide { get; init; }
 
     /// <summary>Learning rate (10 for the normalised-gradient step).</summary>
-    public double Lr { get; init; } = 10;
+    public double Lr { get; init; } = TrainerDefaults.Lr;
     /// <summary>λ_fca.</summary>
-    public double Fca { get; init; } = 0.005;
+    public double Fca { get; init; } = TrainerDefaults.Fca;
     /// <summary>λ_tse.</summary>
-    public double Tse { get; init; } = 0.001;
+    public double Tse { get; init; } = TrainerDefaults.Tse;
     /// <summary>Which features FCA compares: connector (the model's own) or encoder (a shared encoder's output, where a model has one).</summary>
-    public FcaSite FcaFeatures { get; init; } = FcaSite.Connector;
+    public FcaSite FcaFeatures { get; init; } = TrainerDefaults.FcaFeatures;
     /// <summary>Update rule: normalized (the paper's), sgd (momentum 0.9), adam.</summary>
-    public PromptOptimizer Optimizer { get; init; } = PromptOptimizer.Normalized;
+    public PromptOptimizer Optimizer { get; init; } = TrainerDefaults.Optimizer;
     /// <summary>Learning-rate schedule: cosine (stepped per iteration) or constant.</summary>
-    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+    public ScheduleKind Schedule { get; init; } = TrainerDefaults.Schedule;
 
     /// <summary>Prompt size p (border width or patch side).</summary>
     public int PromptSize { get; init; } = 30;
@@ -43,11 +43,11 @@ public sealed record TvpOptions
     public Prompts.PromptShape PromptShape { get; init; } = Prompts.PromptShape.Padding;
 
     /// <summary>Epochs (the paper's script default is 10; its README uses 1 on CIFAR-10).</summary>
-    public int Epochs { get; init; } = 10;
+    public int Epochs { get; init; } = TrainerDefaults.Epochs;
     /// <summary>Training batch size.</summary>
-    public int BatchSize { get; init; } = 16;
+    public int BatchSize { get; init; } = TrainerDefaults.BatchSize;
     /// <summary>Evaluation batch size.</summary>
-    public int EvalBatchSize { get; init; } = 32;
+    public int EvalBatchSize { get; init; } = TrainerDefaults.EvalBatchSize;
     /// <summary>Few-shot: k training images per class (0 = all).</summary>
     public int Shots { get; init; }
     /// <summary>Fraction of the training images per class (0 = all).</summary>
@@ -61,13 +61,13 @@ public sealed record TvpOptions
     /// <summary>At least this many held-out training images for validation (when <see cref="ValidationFraction"/> &gt; 0; at most half the training images).</summary>
     public int ValidationMinimum { get; init; } = 200;
     /// <summary>Validate every N steps (and at the end of each epoch).</summary>
-    public int ValidateEvery { get; init; } = 1000;
+    public int ValidateEvery { get; init; } = TrainerDefaults.ValidateEvery;
     /// <summary>Write a checkpoint every N steps.</summary>
-    public int CheckpointEvery { get; init; } = 100;
+    public int CheckpointEvery { get; init; } = TrainerDefaults.CheckpointEvery;
     /// <summary>Log a metrics line every N steps.</summary>
-    public int LogEvery { get; init; } = 10;
+    public int LogEvery { get; init; } = TrainerDefaults.LogEvery;
     /// <summary>Seed for sampling, augmentation and order.</summary>
-    public int Seed { get; init; } = 42;
+    public int Seed { get; init; } = TrainerDefaults.Seed;
     /// <summary>cpu, cuda, cuda:N.</summary>
     public string Device { get; init; } = "cpu";
     /// <summary>Common corruption applied to the test images (robustness studies), or null.</summary>
@@ -75,7 +75,7 @@ public sealed record TvpOptions
     /// <summary>Corruption severity 1–5.</summary>
     public int Severity { get; init; } = 3;
     /// <summary>What to do when a step produces a non-finite loss, gradient or prompt (<c>--on-nan</c>).</summary>
-    public NanPolicy OnNan { get; init; } = NanPolicy.Stop;
+    public NanPolicy OnNan { get; init; } = TrainerDefaults.OnNan;
     /// <summary>Images declaring more pixels than this are refused before decoding (<c>--max-image-pixels</c>).</summary>
     public long MaxImagePixels { get; init; } = IO.Limits.DefaultMaxImagePixels;
     /// <summary>Truncated images are decoded with a warning instead of refused (<c>--allow-truncated-images</c>).</summary>
@@ -84,6 +84,10 @@ public sealed record TvpOptions
     public bool AllowOutsidePaths { get; init; }
     /// <summary>Class names question for classification ("This is a photo of a").</summary>
     public string Question { get; init; } = Tvp.Data.TaskBatch.PhotoQuestion;
+
+    // The trainer's knobs are flat here (options.json's shape and the study cell hashes depend on it); their
+    // defaults come from TrainerOptions, the one place they are written.
+    private static readonly TrainerOptions TrainerDefaults = new();
 
     /// <summary>What the trainer uses of these options (not serialised: options.json keeps its flat shape).</summary>
     [JsonIgnore]
