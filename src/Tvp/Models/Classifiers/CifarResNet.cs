@@ -12,7 +12,7 @@ namespace Tvp.Models.Classifiers;
 internal sealed class CifarResNet : ClassifierNetwork
 {
     private readonly PaddedConv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly FoldableBatchNorm2d bn1;
     private readonly Sequential layer1, layer2, layer3;
     private readonly Linear linear;
 
@@ -22,7 +22,7 @@ internal sealed class CifarResNet : ClassifierNetwork
             throw new ArgumentException("CIFAR ResNet needs exactly 3 stages");
         long inPlanes = spec.StageChannels[0];
         conv1 = new PaddedConv2d(3, inPlanes, 3, 1, padding);
-        bn1 = nn.BatchNorm2d(inPlanes, eps: 1e-5);
+        bn1 = new FoldableBatchNorm2d(inPlanes, eps: 1e-5);
         var stages = new Sequential[3];
         for (int s = 0; s < 3; s++)
         {
@@ -46,12 +46,21 @@ internal sealed class CifarResNet : ClassifierNetwork
     public override Tensor Features(Tensor x)
     {
         using var scope = NewDisposeScope();
+        x = ChannelsLast.Prepare(x, ChannelsLastUse.Inference) ?? x;
         var y = bn1.forward(conv1.forward(x)).relu_();
         y = layer3.forward(layer2.forward(layer1.forward(y))); // [B, 64, H/4, W/4]
         return GlobalAveragePool(y).MoveToOuterDisposeScope();
     }
 
     public override Tensor Classify(Tensor features) => linear.forward(features);
+
+    /// <inheritdoc/>
+    public override void FoldBatchNorms()
+    {
+        bn1.FoldInto(conv1);
+        foreach (var stage in new[] { layer1, layer2, layer3 })
+            foreach (var (_, block) in stage.named_children()) ((CifarBasicBlock)block).FoldBatchNorms();
+    }
 }
 
 /// <summary>
@@ -61,21 +70,28 @@ internal sealed class CifarResNet : ClassifierNetwork
 internal sealed class CifarBasicBlock : nn.Module<Tensor, Tensor>
 {
     private readonly PaddedConv2d conv1, conv2;
-    private readonly BatchNorm2d bn1, bn2;
+    private readonly FoldableBatchNorm2d bn1, bn2;
     private readonly bool _optionA;
     private readonly long _padChannels;
 
     public CifarBasicBlock(long inPlanes, long planes, long stride, PaddingRule padding) : base(nameof(CifarBasicBlock))
     {
         conv1 = new PaddedConv2d(inPlanes, planes, 3, stride, padding);
-        bn1 = nn.BatchNorm2d(planes, eps: 1e-5);
+        bn1 = new FoldableBatchNorm2d(planes, eps: 1e-5);
         conv2 = new PaddedConv2d(planes, planes, 3, 1, padding);
-        bn2 = nn.BatchNorm2d(planes, eps: 1e-5);
+        bn2 = new FoldableBatchNorm2d(planes, eps: 1e-5);
         _optionA = stride != 1 || inPlanes != planes;
         _padChannels = planes / 4;
         if (_optionA && inPlanes + 2 * _padChannels != planes)
             throw new ArgumentException($"option-A shortcut cannot map {inPlanes} to {planes} channels");
         RegisterComponents();
+    }
+
+    /// <summary>Folds both BatchNorms into their convolutions.</summary>
+    public void FoldBatchNorms()
+    {
+        bn1.FoldInto(conv1);
+        bn2.FoldInto(conv2);
     }
 
     public override Tensor forward(Tensor x)

@@ -41,6 +41,7 @@ public sealed class ClassifierPromptable : ILabelledClassifier
             StateDictLoader.Load(network, Checkpoint.Open(card.WeightsPath),
                 optional: name => name.EndsWith("num_batches_tracked", StringComparison.Ordinal));
             network.eval();
+            network.FoldBatchNorms();
             network.to(device);
             foreach (var p in network.parameters()) p.requires_grad = false;
         }
@@ -116,9 +117,9 @@ public sealed class ClassifierPromptable : ILabelledClassifier
     {
         CheckRows(pixels, batch);
         using var scope = NewDisposeScope();
-        var features = _network.Features(ModelInput.Prepare(pixels, Info)); // [B, D]
-        var loss = CrossEntropy(Gather(_network.Classify(features), batch), batch);
-        return (loss.MoveToOuterDisposeScope(), features.MoveToOuterDisposeScope());
+        var features = _network.Features(ModelInput.Prepare(pixels, Info).to(WeightDType)); // [B, D], cast at the model's input
+        var loss = CrossEntropy(Gather(_network.Classify(features).to(ScalarType.Float32), batch), batch);
+        return (loss.MoveToOuterDisposeScope(), features.to(ScalarType.Float32).MoveToOuterDisposeScope());
     }
 
     private Tensor CrossEntropy(Tensor mapped, TaskBatch batch)

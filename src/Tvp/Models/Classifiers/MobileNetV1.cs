@@ -42,6 +42,8 @@ internal sealed class MobileNetV1 : ClassifierNetwork
 
     public override Tensor Features(Tensor x)
     {
+        using var clInput = ChannelsLast.Prepare(x, ChannelsLastUse.Always);
+        if (clInput is not null) x = clInput;
         using var scope = NewDisposeScope();
         var y = x;
         foreach (var layer in layers) y = nn.functional.relu6(layer.forward(y));

@@ -40,6 +40,8 @@ internal sealed class MobileNetV2 : ClassifierNetwork
 
     public override Tensor Features(Tensor x)
     {
+        using var clInput = ChannelsLast.Prepare(x, ChannelsLastUse.Inference);
+        if (clInput is not null) x = clInput;
         using var y = features.forward(x); // [B, 1280, H/32, W/32]
         return GlobalAveragePool(y);
     }
@@ -58,8 +60,8 @@ internal sealed class MobileNetV2 : ClassifierNetwork
     internal static Sequential ConvBnReLU6(long inChannels, long outChannels, long kernel, long stride, long groups, PaddingRule padding) =>
         nn.Sequential(
             ("0", new PaddedConv2d(inChannels, outChannels, kernel, stride, padding, groups)),
-            ("1", nn.BatchNorm2d(outChannels, eps: 1e-5)),
-            ("2", nn.ReLU6()));
+            ("1", new FoldableBatchNorm2d(outChannels, eps: 1e-5)),
+            ("2", new InPlaceReLU6()));
 }
 
 /// <summary>
@@ -79,7 +81,7 @@ internal sealed class InvertedResidual : nn.Module<Tensor, Tensor>
         if (expandRatio != 1) list.Add(("0", MobileNetV2.ConvBnReLU6(inChannels, hidden, 1, 1, 1, padding)));
         list.Add((list.Count.ToString(), MobileNetV2.ConvBnReLU6(hidden, hidden, 3, stride, hidden, padding)));
         list.Add((list.Count.ToString(), new PaddedConv2d(hidden, outChannels, 1, 1, padding)));
-        list.Add((list.Count.ToString(), nn.BatchNorm2d(outChannels, eps: 1e-5)));
+        list.Add((list.Count.ToString(), new FoldableBatchNorm2d(outChannels, eps: 1e-5)));
         conv = nn.Sequential(list);
         RegisterComponents();
     }

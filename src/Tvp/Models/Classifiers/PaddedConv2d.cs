@@ -12,7 +12,7 @@ namespace Tvp.Models.Classifiers;
 internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
-    private readonly Parameter? bias;
+    private Parameter? bias;
     private readonly long _kernel, _stride, _groups;
     private readonly PaddingRule _rule;
 
@@ -32,16 +32,42 @@ internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
     /// <summary>Output channels.</summary>
     public long OutChannels => weight.shape[0];
 
+    /// <summary>
+    /// Folds a per-output-channel affine map y·scale + shift (an eval-mode BatchNorm after this convolution) into the
+    /// weights and bias; the bias is created when the convolution had none.
+    /// </summary>
+    public void Absorb(Tensor scale, Tensor shift)
+    {
+        using var noGrad = no_grad();
+        weight.mul_(scale.to(weight.dtype).view(-1, 1, 1, 1));
+        if (bias is null)
+        {
+            bias = new Parameter(shift.to(weight.dtype).clone().DetachFromDisposeScope(), requires_grad: false);
+            register_parameter("bias", bias);
+        }
+        else bias.mul_(scale.to(bias.dtype)).add_(shift.to(bias.dtype));
+    }
+
     public override Tensor forward(Tensor x)
     {
         if (_kernel == 1 && _stride == 1 && _groups == 1)
         {
-            // Pointwise convolution as one batched matmul: libtorch's CPU conv path is several times slower
-            // for 1×1 kernels (MobileNets spend most of their FLOPs here). Same numbers, same autograd.
+            // Pointwise convolution as one matrix product (bias fused into it): libtorch's CPU conv path is several
+            // times slower for 1×1 kernels, and MobileNets spend most of their FLOPs here. Same numbers, same autograd.
             long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = weight.shape[0];
-            using var flat = x.reshape(b, c, h * w);                                  // [B, C, H·W]
-            using var y = weight.view(o, c).matmul(flat);                              // [B, O, H·W]
-            return bias is null ? y.view(b, o, h, w) : (y + bias.view(1, o, 1)).view(b, o, h, w); // [B, O, H, W]
+            using var w2 = weight.view(o, c);                                          // [O, C]
+            if (ChannelsLast.Is(x))
+            {
+                // Channels-last memory: [B·H·W, C] × [C, O] on the permuted view, output channels-last (no copies).
+                using var rows = x.permute(0, 2, 3, 1).reshape(b * h * w, c);         // [B·H·W, C], a view
+                using var wt = w2.t();                                                 // [C, O]
+                using var y = bias is null ? rows.matmul(wt) : addmm(bias, rows, wt, 1, 1); // [B·H·W, O]
+                using var nhwc = y.view(b, h, w, o);                                   // [B, H, W, O]
+                return nhwc.permute(0, 3, 1, 2);                                       // [B, O, H, W], channels-last strides
+            }
+            using var flat = x.reshape(b, c, h * w);                                   // [B, C, H·W]
+            using var y0 = w2.matmul(flat);                                            // [B, O, H·W]
+            return bias is null ? y0.view(b, o, h, w) : (y0 + bias.view(1, o, 1)).view(b, o, h, w); // [B, O, H, W]
         }
         var (top, bottom) = ConvPadding.Amounts(_rule, x.shape[2], _kernel, _stride);
         var (left, right) = ConvPadding.Amounts(_rule, x.shape[3], _kernel, _stride);
