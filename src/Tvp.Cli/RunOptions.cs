@@ -28,6 +28,7 @@ internal sealed class RunOptions
     public Option<int> PromptSize { get; } = new("--prompt-size") { Description = "Prompt size p (border width or patch side).", DefaultValueFactory = _ => D.PromptSize };
     public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Inner image size (default: canvas − 2p for padding, canvas for other shapes; 164 with the defaults)." };
     public Option<int> CanvasSize { get; } = new("--canvas-size") { Description = "Canvas size.", DefaultValueFactory = _ => D.CanvasSize };
+    public Option<string> Augment { get; } = new("--augment") { Description = "Training augmentation: crop-flip (the paper's) | flip | none (none and flip let FCA's clean features be cached across epochs).", DefaultValueFactory = _ => OptionNames.Name(D.Augmentation) };
     public Option<string> PromptShape { get; } = new("--prompt-shape") { Description = "padding | fixed-patch | random-patch | full.", DefaultValueFactory = _ => D.PromptShape.Name() };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => D.Epochs };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Training batch size.", DefaultValueFactory = _ => D.BatchSize };
@@ -62,7 +63,7 @@ internal sealed class RunOptions
             cmd.Options.Add(o);
         if (withTargets) cmd.Options.Add(Targets);
         foreach (var o in new Option[] { LabelMap, Guide, Lr, Fca, Tse, FcaFeatures, Optimizer, Schedule, PromptSize, ImageSize, CanvasSize,
-                     PromptShape, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValMin, ValEvery,
+                     PromptShape, Augment, Epochs, BatchSize, EvalBatchSize, Shots, TrainFraction, TrainLimit, TestLimit, ValFraction, ValMin, ValEvery,
                      CheckpointEvery, Seed, Device, Corruption, Severity, OnNan, AllowOutsidePaths, Out, Resume, Overwrite, Quiet, Json })
             cmd.Options.Add(o);
         Loading.AddTo(cmd);
@@ -99,6 +100,7 @@ internal sealed class RunOptions
             ImageSize = image,
             CanvasSize = canvas,
             PromptShape = shape,
+            Augmentation = Choice(r, Augment, D.Augmentation),
             Epochs = V(r, Epochs, D.Epochs),
             BatchSize = V(r, BatchSize, D.BatchSize),
             EvalBatchSize = V(r, EvalBatchSize, D.EvalBatchSize),

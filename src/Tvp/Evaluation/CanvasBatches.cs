@@ -9,7 +9,8 @@ namespace Tvp.Evaluation;
 /// <param name="Canvas">Clean canvases (raw pixel space, no prompt).</param>
 /// <param name="Task">Questions, candidates, targets.</param>
 /// <param name="Indices">Dataset indices of the rows.</param>
-public sealed record CanvasBatch(Tensor Canvas, TaskBatch Task, int[] Indices) : IDisposable
+/// <param name="Views">Where each row's inner image came from (crop and flip), when recorded.</param>
+public sealed record CanvasBatch(Tensor Canvas, TaskBatch Task, int[] Indices, CanvasView[]? Views = null) : IDisposable
 {
     /// <inheritdoc />
     public void Dispose() => Canvas.Dispose();
@@ -41,9 +42,10 @@ public sealed class CanvasBatches
     {
         using var scope = NewDisposeScope();
         var images = indices.Select(i => _cache is null ? _data.LoadImage(i) : _cache.Get(i)).ToArray();
-        var canvas = _pipeline.ToCanvas(images, training, rng);
+        var views = new CanvasView[indices.Length];
+        var canvas = _pipeline.ToCanvas(images, training, rng, views);
         var task = _data.BatchOf(indices);
-        return new CanvasBatch(canvas.MoveToOuterDisposeScope(), task, indices);
+        return new CanvasBatch(canvas.MoveToOuterDisposeScope(), task, indices, views);
     }
 
     /// <summary>Evaluation batches (centre crop) of <paramref name="indices"/>, in order, decoded one batch ahead.</summary>

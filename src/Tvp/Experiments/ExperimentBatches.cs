@@ -14,7 +14,7 @@ internal sealed class ExperimentBatches : IDisposable
 
     public ExperimentBatches(ExperimentData data, Training.TvpOptions o)
     {
-        var pipeline = new CanvasPipeline(o.CanvasSize, o.ImageSize);
+        var pipeline = new CanvasPipeline(o.CanvasSize, o.ImageSize, o.Augmentation);
         _trainCache = new ImageCache(data.Train);
         _testCache = new ImageCache(data.Test);
         Train = new CanvasBatches(data.Train, pipeline, _trainCache);

@@ -15,9 +15,14 @@ public sealed class CanvasPipeline
     /// <summary>Inner image side in pixels (164).</summary>
     public int InnerSize { get; }
 
+    /// <summary>Training-time augmentation.</summary>
+    public Augmentation Augmentation { get; }
+
     /// <summary>Creates a pipeline; the inner image must fit the canvas.</summary>
-    public CanvasPipeline(int canvasSize, int innerSize)
+    public CanvasPipeline(int canvasSize, int innerSize, Augmentation augmentation = Augmentation.CropFlip)
     {
+        if (!Enum.IsDefined(augmentation)) throw new ArgumentException($"unknown augmentation {augmentation}");
+        Augmentation = augmentation;
         if (innerSize <= 0 || innerSize > canvasSize)
             throw new ArgumentException($"image size {innerSize} must be between 1 and the canvas size {canvasSize}");
         CanvasSize = canvasSize;
@@ -26,15 +31,20 @@ public sealed class CanvasPipeline
 
     /// <summary>
     /// Turns decoded images ([3,h,w] each, [0,1]) into canvases [B,3,S,S].
-    /// Training: resize the shorter side to inner·(1+1/8), random inner×inner crop, flip with p=0.5.
-    /// Evaluation: resize the shorter side to the inner size, centre crop.
+    /// Training (<see cref="Augmentation.CropFlip"/>): resize the shorter side to inner·(1+1/8), random inner×inner crop,
+    /// flip with p=0.5; <see cref="Augmentation.Flip"/>: evaluation's crop, flip with p=0.5; <see cref="Augmentation.None"/>:
+    /// evaluation's crop. Evaluation: resize the shorter side to the inner size, centre crop. <paramref name="views"/>
+    /// (optional, one per image) receives where each inner image came from.
     /// </summary>
-    public Tensor ToCanvas(IReadOnlyList<Tensor> images, bool training, Random? rng = null)
+    public Tensor ToCanvas(IReadOnlyList<Tensor> images, bool training, Random? rng = null, CanvasView[]? views = null)
     {
+        if (views is not null && views.Length != images.Count) throw new ArgumentException($"{views.Length} view slots for {images.Count} images");
         if (images.Count == 0) throw new ArgumentException("no images");
         if (training && rng is null) throw new ArgumentException("training augmentation needs a random generator");
         using var scope = NewDisposeScope();
-        int resizeTo = training ? (int)Math.Round(InnerSize * 1.125) : InnerSize;
+        bool crop = training && Augmentation == Augmentation.CropFlip;
+        bool flip = training && Augmentation != Augmentation.None;
+        int resizeTo = crop ? (int)Math.Round(InnerSize * 1.125) : InnerSize;
         var inner = new List<Tensor>(images.Count);
         // Same-sized images are resized as one batch (CIFAR); others one by one.
         var groups = images.Select((img, i) => (img, i)).GroupBy(t => (t.img.shape[1], t.img.shape[2]));
@@ -51,7 +61,7 @@ public sealed class CanvasPipeline
             var r = resized[i];
             long h = r.shape[1], w = r.shape[2];
             long top, left;
-            if (training)
+            if (crop)
             {
                 top = rng!.NextInt64(0, h - InnerSize + 1);
                 left = rng.NextInt64(0, w - InnerSize + 1);
@@ -61,9 +71,11 @@ public sealed class CanvasPipeline
                 top = (h - InnerSize) / 2;
                 left = (w - InnerSize) / 2;
             }
-            var crop = r.narrow(1, top, InnerSize).narrow(2, left, InnerSize);
-            if (training && rng!.NextDouble() < 0.5) crop = crop.flip(2);
-            inner.Add(crop);
+            var cut = r.narrow(1, top, InnerSize).narrow(2, left, InnerSize);
+            bool flipped = flip && rng!.NextDouble() < 0.5;
+            if (flipped) cut = cut.flip(2);
+            if (views is not null) views[i] = new CanvasView(resizeTo, (int)top, (int)left, flipped);
+            inner.Add(cut);
         }
         var x = stack(inner);                                    // [B, 3, inner, inner]
         int before = (CanvasSize - InnerSize) / 2, after = CanvasSize - InnerSize - before;

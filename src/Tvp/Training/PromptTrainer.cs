@@ -70,6 +70,8 @@ public sealed class PromptTrainer
         int bs = _o.BatchSize;
         long stepsPerEpoch = (trainIdx.Count + bs - 1) / bs;
         long total = stepsPerEpoch * _o.Epochs;
+        using var cleanCache = new CleanFeatureCache(_o.Fca > 0 ? _o.CleanFeatureCacheBytes : 0);
+        _cleanCache = cleanCache;
         long startStep = 0, bestStep = 0;
         double? bestVal = null;
         string hookState = "";
@@ -144,13 +146,24 @@ public sealed class PromptTrainer
             }
             prompt.SetValues(best);
             clock.Stop();
+            CleanFeatureHits = cleanCache.Hits;
+            CleanFeatureMisses = cleanCache.Misses;
             return new TrainingResult(total, bestVal, bestStep, clock.Elapsed, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
         }
         finally
         {
             best.Dispose();
+            _cleanCache = null;
         }
     }
+
+    /// <summary>Rows whose clean FCA features came from the cache in the last <see cref="Train"/> (0 without FCA).</summary>
+    public long CleanFeatureHits { get; private set; }
+
+    /// <summary>Rows whose clean FCA features were computed in the last <see cref="Train"/>.</summary>
+    public long CleanFeatureMisses { get; private set; }
+
+    private CleanFeatureCache? _cleanCache;
 
     private (double Loss, double Task, double Fca, double Tse) StepOnce(VisualPrompt prompt, CanvasBatches batches, int[] idx, Random rng, IPromptUpdateRule rule, double lr, long stepNumber)
     {
@@ -160,9 +173,9 @@ public sealed class PromptTrainer
         var prompted = prompt.Apply(canvas, training: true, rng);
         Tensor loss = null!, task = null!;
         double fcaValue = 0, tseValue = 0;
-        foreach (var source in _sources)
+        for (int si = 0; si < _sources.Count; si++)
         {
-            var (t, f) = SourceLoss(source, canvas, prompted, batch.Task);
+            var (t, f) = SourceLoss(si, canvas, prompted, batch);
             task = task is null ? t : task + t;
             var term = f is null ? t : t + f * _o.Fca;
             loss = loss is null ? term : loss + term;
@@ -216,13 +229,14 @@ public sealed class PromptTrainer
     /// One source's task loss and (when λ_fca &gt; 0) FCA loss. The task loss and the prompted features (connector or
     /// encoder) come from ONE forward pass where the family supports it; the clean features are computed without gradients.
     /// </summary>
-    private (Tensor Task, Tensor? Fca) SourceLoss(IPromptableModel source, Tensor canvas, Tensor prompted, TaskBatch batch)
+    private (Tensor Task, Tensor? Fca) SourceLoss(int sourceIndex, Tensor canvas, Tensor prompted, CanvasBatch batch)
     {
-        if (_o.Fca <= 0) return (source.TaskLoss(prompted, batch), null);
+        var source = _sources[sourceIndex];
+        if (_o.Fca <= 0) return (source.TaskLoss(prompted, batch.Task), null);
         var (task, features) = _o.FcaFeatures == FcaSite.Encoder && source is IEncoderFeatures enc
-            ? enc.TaskLossWithEncoderFeatures(prompted, batch) : source.TaskLossWithFeatures(prompted, batch);
-        Tensor clean;
-        using (no_grad()) clean = Features(source, canvas).detach();
+            ? enc.TaskLossWithEncoderFeatures(prompted, batch.Task) : source.TaskLossWithFeatures(prompted, batch.Task);
+        // Clean features: no gradient, computed once per image view (CleanFeatureCache) — they never depend on the prompt.
+        var clean = _cleanCache!.Get(sourceIndex, canvas, batch.Indices, batch.Views, c => Features(source, c));
         return (task, FeatureConsistency.Loss(features, clean));
     }
 

@@ -33,6 +33,11 @@ public sealed record TrainerOptions
     public int LogEvery { get; init; } = 10;
     /// <summary>Seed of batch order and augmentation.</summary>
     public int Seed { get; init; } = 42;
+    /// <summary>
+    /// Bytes of clean FCA features kept across epochs (<see cref="CleanFeatureCache"/>; 0 = recompute every step). A speed
+    /// knob only: cached and recomputed features are the same numbers.
+    /// </summary>
+    public long CleanFeatureCacheBytes { get; init; } = 1L << 30;
     /// <summary>What to do when a step produces a non-finite loss, gradient or prompt.</summary>
     public NanPolicy OnNan { get; init; } = NanPolicy.Stop;
 
@@ -47,6 +52,7 @@ public sealed record TrainerOptions
         if (EvalBatchSize <= 0) throw new ArgumentException($"--eval-batch-size must be positive, got {EvalBatchSize}");
         if (ValidateEvery <= 0) throw new ArgumentException($"--val-every must be positive, got {ValidateEvery}");
         if (CheckpointEvery <= 0) throw new ArgumentException($"--checkpoint-every must be positive, got {CheckpointEvery}");
+        if (CleanFeatureCacheBytes < 0) throw new ArgumentException($"the clean-feature cache budget must be >= 0 bytes, got {CleanFeatureCacheBytes}");
         if (LogEvery <= 0) throw new ArgumentException($"log_every must be positive, got {LogEvery}");
         if (!Enum.IsDefined(OnNan)) throw new ArgumentException($"--on-nan must be stop or skip, got {OnNan}");
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentException($"--optimizer must be {OptionNames.Choices<PromptOptimizer>()}, got {Optimizer}");

@@ -39,6 +39,13 @@ public sealed record TvpOptions
     public int ImageSize { get; init; } = 164;
     /// <summary>Canvas size.</summary>
     public int CanvasSize { get; init; } = 224;
+    /// <summary>
+    /// Training-time augmentation: crop-flip (the paper's), flip or none. Written to options.json only when not the
+    /// paper's, so earlier runs' files and study cell hashes are unchanged.
+    /// </summary>
+    [JsonConverter(typeof(OptionEnumConverter<Prompts.Augmentation>))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public Prompts.Augmentation Augmentation { get; init; } = Prompts.Augmentation.CropFlip;
     /// <summary>padding | fixed-patch | random-patch | full.</summary>
     public Prompts.PromptShape PromptShape { get; init; } = Prompts.PromptShape.Padding;
 
@@ -136,6 +143,7 @@ public sealed record TvpOptions
         if (MaxImagePixels <= 0) throw new ArgumentException($"--max-image-pixels must be positive, got {MaxImagePixels}");
         var maxSide = IO.Limits.Current.MaxCanvasSize;
         if (CanvasSize <= 0 || CanvasSize > maxSide) throw new ArgumentException($"--canvas-size must be in 1..{maxSide}, got {CanvasSize}");
+        if (!Enum.IsDefined(Augmentation)) throw new ArgumentException($"--augment must be {OptionNames.Choices<Prompts.Augmentation>()}, got {Augmentation}");
         if (ImageSize <= 0) throw new ArgumentException($"--image-size must be positive, got {ImageSize}");
         if (PromptSize < 0) throw new ArgumentException($"--prompt-size must be >= 0, got {PromptSize}");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"--val-fraction must be in [0,1), got {ValidationFraction}");

@@ -145,4 +145,15 @@ public class OptionsJsonCompatTests
         Assert.Contains(message, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
+
+    [Fact]
+    public void Augmentation_is_written_only_when_it_is_not_the_papers()
+    {
+        Assert.DoesNotContain("augmentation", new TvpOptions().ToJson());
+        var none = new TvpOptions { Augmentation = Augmentation.None };
+        Assert.Contains("\"augmentation\": \"none\"", none.ToJson());
+        Assert.Equal(Augmentation.None, TvpOptions.FromJson(none.ToJson()).Augmentation);
+        var e = Assert.ThrowsAny<Exception>(() => TvpOptions.FromJson(none.ToJson().Replace("\"none\"", "\"mixup\"")));
+        Assert.Contains("must be crop-flip, flip or none, got 'mixup'", e.Message);
+    }
 }
