@@ -21,6 +21,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        Tvp.Demo.DemoFamilies.Register(); // the demo zoo's names (zoo-mlp, ...) for the suite, as the CLI does
         if (args.Length == 0 || !Benches.TryGetValue(args[0], out var b))
         {
             Console.WriteLine("benchmarks:");

@@ -50,7 +50,8 @@ public static class SuiteBench
     {
         string Arg(string name, string d) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : d; }
         bool full = args.Contains("--full");
-        int steps = int.Parse(Arg("--steps", full ? "5" : "2"));
+        int steps = int.Parse(Arg("--steps", full ? "9" : "5"));
+        if (steps < 1) throw new ArgumentException($"--steps must be >= 1, got {steps}");
         int scale = full ? 2 : 1;
         var only = Arg("--only", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
         var outDir = Arg("--out", "bench-results");
@@ -82,7 +83,7 @@ public static class SuiteBench
             var r = Measure(f, steps, peak);
             results.Add(r);
             Console.WriteLine(r.Error is null
-                ? $"  {f.Label}: eval {r.Eval!.ImagesPerSecond:F1} img/s, VP {r.VpStep!.ImagesPerSecond:F1}, TVP {r.TvpStep!.ImagesPerSecond:F1}, reference {r.ReferenceTvpStep!.ImagesPerSecond:F1} img/s; TVP/VP {r.TvpOverVp:F2}, speed-up {r.ReferenceSpeedup:F2}, peak RSS {r.PeakRssBytes / 1e9:F2} GB"
+                ? $"  {f.Label}: eval {r.Eval!.ImagesPerSecond:F1} img/s, VP {r.VpStep!.ImagesPerSecond:F1}, TVP {r.TvpStep!.ImagesPerSecond:F1} (recomputed clean {r.TvpRecomputedStep!.ImagesPerSecond:F1}), reference {r.ReferenceTvpStep!.ImagesPerSecond:F1} img/s; TVP/VP {r.TvpOverVp:F2} / {r.TvpRecomputedOverVp:F2}, speed-up {r.ReferenceSpeedup:F2}, peak RSS {r.PeakRssBytes / 1e9:F2} GB"
                 : $"  {f.Label}: skipped ({r.Error})");
         }
 
@@ -156,7 +157,7 @@ public static class SuiteBench
         try { model = ModelRegistry.Load(f.Model, CPU); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, null, null, null, null, double.NaN, double.NaN, 0, e.Message.Split('\n')[0]);
+            return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, null, null, null, null, null, double.NaN, double.NaN, double.NaN, 0, e.Message.Split('\n')[0]);
         }
         using (model)
         {
@@ -173,9 +174,16 @@ public static class SuiteBench
                 Phase Time(string name, double flopsPerImage, Action step)
                 {
                     step();                                                                // warm-up (allocator, caches)
-                    var sw = Stopwatch.StartNew();
-                    for (int i = 0; i < steps; i++) step();
-                    double ips = steps * f.Batch / sw.Elapsed.TotalSeconds;
+                    var times = new double[steps];
+                    for (int i = 0; i < steps; i++)
+                    {
+                        var sw = Stopwatch.StartNew();
+                        step();
+                        times[i] = sw.Elapsed.TotalSeconds;
+                    }
+                    Array.Sort(times);
+                    double median = steps % 2 == 1 ? times[steps / 2] : (times[steps / 2 - 1] + times[steps / 2]) / 2;
+                    double ips = f.Batch / median;                                          // median step: robust to a stray interruption
                     double? gflops = double.IsNaN(flopsPerImage) ? null : ips * flopsPerImage / 1e9;
                     return new Phase(ips, gflops, gflops / peak * 100);
                 }
@@ -209,6 +217,15 @@ public static class SuiteBench
                     (loss + FeatureConsistency.Loss(features, clean)).backward();
                     Update();
                 });
+                var tvpRecomputed = Time("tvp-recomputed", 2 * fwd, () =>
+                {
+                    using var scope = NewDisposeScope();
+                    Tensor fresh;
+                    using (no_grad()) fresh = model.ImageFeatures(images);                  // a view not seen before (crop-flip): no cache hit
+                    var (loss, features) = model.TaskLossWithFeatures(images + delta, batch);
+                    (loss + FeatureConsistency.Loss(features, fresh)).backward();
+                    Update();
+                });
                 var reference = Time("reference", 3 * fwd, () =>
                 {
                     using var scope = NewDisposeScope();
@@ -221,12 +238,13 @@ public static class SuiteBench
                 clean.Dispose();
                 delta.Dispose();
                 long peakRss = PeakMemory.PeakBytes();
-                return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, eval, vp, tvp, reference,
-                    vp.ImagesPerSecond / tvp.ImagesPerSecond, tvp.ImagesPerSecond / reference.ImagesPerSecond, peakRss, null);
+                return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, eval, vp, tvp, tvpRecomputed, reference,
+                    vp.ImagesPerSecond / tvp.ImagesPerSecond, vp.ImagesPerSecond / tvpRecomputed.ImagesPerSecond,
+                    tvp.ImagesPerSecond / reference.ImagesPerSecond, peakRss, null);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or ExternalException)
             {
-                return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, null, null, null, null, double.NaN, double.NaN, 0, e.Message.Split('\n')[0]);
+                return new FamilyResult(f.Label, f.Model, f.Batch, f.MultiplyAdds, null, null, null, null, null, double.NaN, double.NaN, double.NaN, 0, e.Message.Split('\n')[0]);
             }
         }
     }
@@ -239,12 +257,12 @@ public static class SuiteBench
         sb.AppendLine($"tvp bench ({r.Size}, {r.Steps} timed steps each), {r.TimeUtc:yyyy-MM-dd HH:mm} UTC — {r.Machine.CpuModel}, {r.Machine.LogicalCores} cores, " +
             $"torch threads {r.Machine.TorchThreads}, load average {r.Machine.LoadAverageStart} → {r.Machine.LoadAverageEnd}; **sgemm peak {F(r.SgemmPeakGflops)} GFLOP/s**");
         sb.AppendLine();
-        sb.AppendLine("| family | batch | eval img/s | VP step img/s | TVP step img/s | reference TVP img/s | TVP/VP | reference speed-up | peak RSS GB |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| family | batch | eval img/s | VP step img/s | TVP step img/s (clean cached) | TVP step img/s (clean recomputed) | reference TVP img/s | TVP/VP time (cached / recomputed) | reference speed-up | peak RSS GB |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var f in r.Families)
             sb.AppendLine(f.Error is not null
-                ? $"| {f.Label} | {f.Batch} | skipped: {f.Error} | | | | | | |"
-                : $"| {f.Label} | {f.Batch} | {G(f.Eval)} | {G(f.VpStep)} | {G(f.TvpStep)} | {G(f.ReferenceTvpStep)} | {F(f.TvpOverVp, "F2")} | {F(f.ReferenceSpeedup, "F2")} | {F(f.PeakRssBytes / 1e9, "F2")} |");
+                ? $"| {f.Label} | {f.Batch} | skipped: {f.Error} | | | | | | | |"
+                : $"| {f.Label} | {f.Batch} | {G(f.Eval)} | {G(f.VpStep)} | {G(f.TvpStep)} | {G(f.TvpRecomputedStep)} | {G(f.ReferenceTvpStep)} | {F(f.TvpOverVp, "F2")} / {F(f.TvpRecomputedOverVp, "F2")} | {F(f.ReferenceSpeedup, "F2")} | {F(f.PeakRssBytes / 1e9, "F2")} |");
         sb.AppendLine();
         if (r.Onnx is { } o) sb.AppendLine($"- ONNX ResNet-18, batch {o.Batch}: imported {F(o.ImportedImagesPerSecond)} img/s, ONNX Runtime {F(o.OnnxRuntimeImagesPerSecond)} img/s, ratio **{F(o.Ratio, "F2")}** (max |diff| {o.MaxAbsDifference:E1})");
         if (r.MobileNetV2OverV1PerMultiplyAdd is { } m) sb.AppendLine($"- MobileNet-V2 / V1-0.75/192 per multiply-add: forward **{F(m.Forward, "F2")}**, forward+backward **{F(m.ForwardBackward, "F2")}**");
@@ -256,8 +274,12 @@ public static class SuiteBench
     public sealed record Phase(double ImagesPerSecond, double? Gflops, double? PercentOfPeak);
 
     /// <summary>One family's figures (Error set and the rest empty when it could not be measured).</summary>
+    /// <remarks>
+    /// TvpStep: clean features from the cache (every epoch after the first with <c>--augment none</c>; one pass per view with
+    /// <c>flip</c>); TvpRecomputedStep: clean features computed in the step without gradients (a new crop-flip view).
+    /// </remarks>
     public sealed record FamilyResult(string Label, string Model, int Batch, double? MultiplyAdds, Phase? Eval, Phase? VpStep, Phase? TvpStep,
-        Phase? ReferenceTvpStep, double TvpOverVp, double ReferenceSpeedup, long PeakRssBytes, string? Error);
+        Phase? TvpRecomputedStep, Phase? ReferenceTvpStep, double TvpOverVp, double TvpRecomputedOverVp, double ReferenceSpeedup, long PeakRssBytes, string? Error);
 
     /// <summary>Imported ONNX ResNet-18 against ONNX Runtime, same batch, same run.</summary>
     public sealed record OnnxComparison(int Batch, double ImportedImagesPerSecond, double OnnxRuntimeImagesPerSecond, double Ratio, double MaxAbsDifference);
