@@ -17,10 +17,12 @@ namespace Tvp.Bench;
 /// (<c>bench-&lt;UTC time&gt;.json/.md</c> in <c>--out</c>, default <c>bench-results</c>).
 /// <para>
 /// Per family: evaluation (no gradient), a VP step (task loss, backward to the prompt, update) and a TVP step
-/// (task loss + FCA from one forward pass, clean features computed once without gradients, as the trainer does),
+/// (task loss + FCA from one forward pass, clean features computed once without gradients, as the trainer does with a
+/// cached view; TSE through the tiny CLIP fixture with cached text features; also the step with clean features recomputed),
 /// each in images/s and achieved GFLOP/s (as % of the sgemm peak measured in the same run), with the family's peak
 /// RSS; the TVP/VP ratio; and the reference loop (the released code's waste: clean features recomputed every step
-/// with gradients recorded, task loss and FCA features from separate passes) with the optimised loop's speed-up.
+/// with gradients recorded, task loss and FCA features from separate passes, TSE text features encoded every step) with the
+/// optimised loop's speed-up.
 /// Also: the machine (CPU model, cores, load average before/after), the imported ONNX ResNet-18 against ONNX
 /// Runtime, the MobileNet-V2 / V1-0.75/192 per-multiply-add ratio (forward and forward+backward), and, with
 /// <c>--scale-json FILE</c>, the 7B figures of an earlier <c>scale</c> run.
@@ -77,10 +79,18 @@ public static class SuiteBench
         double peak = SgemmPeak(full ? 4096 : 2048);
         Console.WriteLine($"  sgemm peak {peak:F1} GFLOP/s");
 
+        // TSE's guide in every TVP step: the tiny CLIP fixture (the paper's is CLIP ViT-B/32; the point here is the loop's
+        // structure: cached text features vs the released code's per-step text encoding, not CLIP's own cost).
+        IImageTextGuide? guide = null;
+        try { guide = GuideRegistry.Load(Path.Combine(fixtures, "tiny-clip"), CPU); }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+        {
+            Console.WriteLine($"  TSE guide: none ({e.Message.Split('\n')[0]}); TVP steps without TSE");
+        }
         var results = new List<FamilyResult>();
         foreach (var f in families)
         {
-            var r = Measure(f, steps, peak);
+            var r = Measure(f, steps, peak, guide);
             results.Add(r);
             Console.WriteLine(r.Error is null
                 ? $"  {f.Label}: eval {r.Eval!.ImagesPerSecond:F1} img/s, VP {r.VpStep!.ImagesPerSecond:F1}, TVP {r.TvpStep!.ImagesPerSecond:F1} (recomputed clean {r.TvpRecomputedStep!.ImagesPerSecond:F1}), reference {r.ReferenceTvpStep!.ImagesPerSecond:F1} img/s; TVP/VP {r.TvpOverVp:F2} / {r.TvpRecomputedOverVp:F2}, speed-up {r.ReferenceSpeedup:F2}, peak RSS {r.PeakRssBytes / 1e9:F2} GB"
@@ -151,7 +161,10 @@ public static class SuiteBench
         return 2.0 * n * n * n / best / 1e9;
     }
 
-    private static FamilyResult Measure(Family f, int steps, double peak)
+    /// <summary>λ_fca and λ_tse of the timed TVP steps (the paper's).</summary>
+    private const double LambdaFca = 0.005, LambdaTse = 0.001;
+
+    private static FamilyResult Measure(Family f, int steps, double peak, IImageTextGuide? guide)
     {
         IPromptableModel model;
         try { model = ModelRegistry.Load(f.Model, CPU); }
@@ -210,11 +223,15 @@ public static class SuiteBench
                 });
                 Tensor clean;
                 using (no_grad()) clean = model.ImageFeatures(images);                      // computed once: does not depend on the prompt
+                var labelTexts = labels.Select(l => Classes[l]).ToArray();
+                using var tse = guide is null ? null : new TaskSemantics(guide);            // text features encoded once, then cached
+                Tensor Tse(Tensor prompted) => tse is null ? zeros(1) : tse.Similarity(prompted, labelTexts);
                 var tvp = Time("tvp", 2 * fwd, () =>
                 {
                     using var scope = NewDisposeScope();
-                    var (loss, features) = model.TaskLossWithFeatures(images + delta, batch);
-                    (loss + FeatureConsistency.Loss(features, clean)).backward();
+                    var prompted = images + delta;
+                    var (loss, features) = model.TaskLossWithFeatures(prompted, batch);
+                    (loss + LambdaFca * FeatureConsistency.Loss(features, clean) - LambdaTse * Tse(prompted)).backward();
                     Update();
                 });
                 var tvpRecomputed = Time("tvp-recomputed", 2 * fwd, () =>
@@ -222,8 +239,9 @@ public static class SuiteBench
                     using var scope = NewDisposeScope();
                     Tensor fresh;
                     using (no_grad()) fresh = model.ImageFeatures(images);                  // a view not seen before (crop-flip): no cache hit
-                    var (loss, features) = model.TaskLossWithFeatures(images + delta, batch);
-                    (loss + FeatureConsistency.Loss(features, fresh)).backward();
+                    var prompted = images + delta;
+                    var (loss, features) = model.TaskLossWithFeatures(prompted, batch);
+                    (loss + LambdaFca * FeatureConsistency.Loss(features, fresh) - LambdaTse * Tse(prompted)).backward();
                     Update();
                 });
                 var reference = Time("reference", 3 * fwd, () =>
@@ -232,7 +250,15 @@ public static class SuiteBench
                     var cleanWithGraph = model.ImageFeatures(images);                       // released code: recomputed every step, graph recorded
                     var prompted = images + delta;
                     var loss = model.TaskLoss(prompted, batch);                             // separate passes for the loss and the FCA features
-                    (loss + FeatureConsistency.Loss(model.ImageFeatures(prompted), cleanWithGraph)).backward();
+                    var objective = loss + LambdaFca * FeatureConsistency.Loss(model.ImageFeatures(prompted), cleanWithGraph);
+                    if (guide is not null)
+                    {
+                        // released code: the label texts encoded again every step (with a graph), then the cosine
+                        var text = guide.EncodeText(labelTexts.Select(l => $"this is a photo of a {l}").ToArray()); // [B, D]
+                        var cos = nn.functional.cosine_similarity(guide.EncodeImage(prompted), text, 1);            // [B]
+                        objective = objective - LambdaTse * Math.Min(guide.LogitScale, 100.0) * cos.mean();
+                    }
+                    objective.backward();
                     Update();
                 });
                 clean.Dispose();
