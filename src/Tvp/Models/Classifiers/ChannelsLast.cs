@@ -16,15 +16,19 @@ internal enum ChannelsLastUse
 /// <summary>
 /// Channels-last views of [B, C, H, W] tensors. TorchSharp has no memory-format argument, so the layout is made by a
 /// permute + contiguous + permute back; libtorch's oneDNN convolutions and the element-wise kernels then keep it.
-/// Measured on the 2-core AMD EPYC (issue 12; min of 6, batch 16, study paused): MobileNet-V1 0.75/192 is faster
-/// channels-last forward and backward (+23 % / +21 %); MobileNet-V2 and the CIFAR ResNets are faster channels-last
-/// forward (+39 % / +12 %) but slower when back-propagating (−20 % / −10 %), so each network states its own use.
+/// Measured on the 2-core AMD EPYC (issue 12; <c>bench layouts</c>, best of 5–6, batch 16, nothing else running):
+/// MobileNet-V1 0.75/192 is faster channels-last forward and backward (+23 % / +21 %); MobileNet-V2 is faster
+/// channels-last forward (+39 %) but 20 % slower when back-propagating; the CIFAR ResNets gain forward (+12–17 %) and
+/// are within noise backward (−10 % to +7 % in two runs). So each network states its own use.
 /// <c>TVP_CHANNELS_LAST=0</c> turns it off everywhere (for comparisons).
 /// </summary>
 internal static class ChannelsLast
 {
     /// <summary>False when <c>TVP_CHANNELS_LAST=0</c>; settable for benchmarks.</summary>
     public static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("TVP_CHANNELS_LAST") != "0";
+
+    /// <summary>When set, replaces every network's own <see cref="ChannelsLastUse"/> (benchmarks compare layouts with it).</summary>
+    public static ChannelsLastUse? Override { get; set; }
 
     /// <summary>The same values with channels-last strides (one copy).</summary>
     public static Tensor From(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2); // [B, C, H, W] over [B, H, W, C] memory
@@ -39,6 +43,7 @@ internal static class ChannelsLast
     /// </summary>
     public static Tensor? Prepare(Tensor x, ChannelsLastUse use)
     {
+        use = Override ?? use;
         bool wanted = Enabled && (use == ChannelsLastUse.Always || (use == ChannelsLastUse.Inference && !(is_grad_enabled() && x.requires_grad)));
         return wanted && !Is(x) ? From(x) : null;
     }

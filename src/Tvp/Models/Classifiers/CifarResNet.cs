@@ -47,7 +47,7 @@ internal sealed class CifarResNet : ClassifierNetwork
     {
         using var scope = NewDisposeScope();
         x = ChannelsLast.Prepare(x, ChannelsLastUse.Inference) ?? x;
-        var y = bn1.forward(conv1.forward(x)).relu_();
+        var y = bn1.Apply(conv1.forward(x)).relu_();
         y = layer3.forward(layer2.forward(layer1.forward(y))); // [B, 64, H/4, W/4]
         return GlobalAveragePool(y).MoveToOuterDisposeScope();
     }
@@ -97,8 +97,8 @@ internal sealed class CifarBasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = bn1.forward(conv1.forward(x)).relu_();
-        y = bn2.forward(conv2.forward(y));
+        var y = bn1.Apply(conv1.forward(x)).relu_();
+        y = bn2.Apply(conv2.forward(y));
         var shortcut = x;
         if (_optionA)
         {

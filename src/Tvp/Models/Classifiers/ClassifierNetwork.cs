@@ -29,15 +29,14 @@ internal abstract class ClassifierNetwork : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Folds every eval-mode BatchNorm into the convolution before it (called once after the weights are loaded).
     /// The default pairs a <see cref="PaddedConv2d"/> with the <see cref="FoldableBatchNorm2d"/> that follows it in
-    /// the same <see cref="TorchSharp.Modules.Sequential"/>; networks with BatchNorms outside sequences override it.
+    /// the same module's children; networks with BatchNorms outside sequences override it.
     /// </summary>
     public virtual void FoldBatchNorms()
     {
         foreach (var (_, m) in named_modules())
         {
-            if (m is not TorchSharp.Modules.Sequential seq) continue;
             PaddedConv2d? previous = null;
-            foreach (var (_, child) in seq.named_children())
+            foreach (var (_, child) in m.named_children())
             {
                 if (child is FoldableBatchNorm2d bn && previous is not null) bn.FoldInto(previous);
                 previous = child as PaddedConv2d;

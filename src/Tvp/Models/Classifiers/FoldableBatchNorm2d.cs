@@ -45,6 +45,13 @@ internal sealed class FoldableBatchNorm2d : nn.Module<Tensor, Tensor>
         Folded = true;
     }
 
+    /// <summary>
+    /// For forwards that hold their own intermediates: <paramref name="x"/> itself once folded (no view, so an in-place
+    /// activation after it stays a plain in-place op for autograd), else the normalised tensor.
+    /// </summary>
+    public Tensor Apply(Tensor x) => Folded ? x : forward(x);
+
+    /// <summary>Inside a <c>Sequential</c> (which disposes each intermediate handle) a folded BatchNorm returns an alias.</summary>
     public override Tensor forward(Tensor x) => Folded
         ? x.alias()
         : nn.functional.batch_norm(x, running_mean, running_var, weight, bias, training: false, eps: _eps);

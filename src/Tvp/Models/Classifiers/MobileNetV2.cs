@@ -56,12 +56,35 @@ internal sealed class MobileNetV2 : ClassifierNetwork
         return result;
     }
 
-    /// <summary>torchvision Conv2dNormActivation: <c>0</c> conv (no bias), <c>1</c> BatchNorm, <c>2</c> ReLU6.</summary>
-    internal static Sequential ConvBnReLU6(long inChannels, long outChannels, long kernel, long stride, long groups, PaddingRule padding) =>
-        nn.Sequential(
-            ("0", new PaddedConv2d(inChannels, outChannels, kernel, stride, padding, groups)),
-            ("1", new FoldableBatchNorm2d(outChannels, eps: 1e-5)),
-            ("2", new InPlaceReLU6()));
+    /// <summary>torchvision Conv2dNormActivation: <c>0</c> conv (no bias), <c>1</c> BatchNorm, then ReLU6.</summary>
+    internal static ConvBnReLU6 ConvBnReLU6(long inChannels, long outChannels, long kernel, long stride, long groups, PaddingRule padding) =>
+        new(new PaddedConv2d(inChannels, outChannels, kernel, stride, padding, groups), new FoldableBatchNorm2d(outChannels, eps: 1e-5));
+}
+
+/// <summary>
+/// Convolution, BatchNorm (skipped once folded) and ReLU6 in place, with torchvision's child names <c>0</c> and <c>1</c>.
+/// Not a <c>Sequential</c>: the activation works in place on the convolution's own output (never on a view of it, which
+/// autograd would turn into a copy of the gradient).
+/// </summary>
+internal sealed class ConvBnReLU6 : nn.Module<Tensor, Tensor>
+{
+    private readonly PaddedConv2d _conv;
+    private readonly FoldableBatchNorm2d _bn;
+
+    public ConvBnReLU6(PaddedConv2d conv, FoldableBatchNorm2d bn) : base(nameof(ConvBnReLU6))
+    {
+        _conv = conv;
+        _bn = bn;
+        register_module("0", conv);
+        register_module("1", bn);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = _conv.forward(x);
+        if (!_bn.Folded) { using var raw = y; y = _bn.forward(raw); }
+        return nn.functional.relu6(y, inplace: true);
+    }
 }
 
 /// <summary>
