@@ -37,6 +37,9 @@ public sealed class CanvasBatches
     /// <summary>The dataset.</summary>
     public ITaskDataset Data => _data;
 
+    /// <summary>The pipeline's training-time augmentation.</summary>
+    public Augmentation Augmentation => _pipeline.Augmentation;
+
     /// <summary>Builds one batch (decoding, resizing, cropping, padding) on the CPU.</summary>
     public CanvasBatch Make(int[] indices, bool training, Random? rng)
     {

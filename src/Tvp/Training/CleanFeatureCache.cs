@@ -5,9 +5,9 @@ namespace Tvp.Training;
 
 /// <summary>
 /// The clean (unprompted) features FCA compares against, kept across epochs: they depend on the image view (crop and
-/// flip) and the source, never on the prompt, so a view seen before is never recomputed. With the paper's crop+flip
-/// augmentation a view rarely repeats (hundreds of crops per image); with <c>--augment flip</c> each image has two views
-/// and with <c>--augment none</c> one, so from the second epoch on FCA costs no extra forward pass. Entries live on the
+/// flip) and the source, never on the prompt, so a view seen before is never recomputed. With <c>--augment flip</c> each
+/// image has two views and with <c>--augment none</c> one, so from the second epoch on FCA costs no extra forward pass;
+/// with the paper's crop+flip a view rarely repeats (hundreds of crops per image), so the trainer stores nothing then. Entries live on the
 /// CPU in the features' dtype, up to a byte budget; beyond it new views are computed and not stored.
 /// </summary>
 public sealed class CleanFeatureCache : IDisposable

@@ -70,7 +70,8 @@ public sealed class PromptTrainer
         int bs = _o.BatchSize;
         long stepsPerEpoch = (trainIdx.Count + bs - 1) / bs;
         long total = stepsPerEpoch * _o.Epochs;
-        using var cleanCache = new CleanFeatureCache(_o.Fca > 0 ? _o.CleanFeatureCacheBytes : 0);
+        // Clean features are stored only when views repeat: with the paper's crop+flip an image has hundreds of views.
+        using var cleanCache = new CleanFeatureCache(_o.Fca > 0 && batches.Augmentation != Augmentation.CropFlip ? _o.CleanFeatureCacheBytes : 0);
         _cleanCache = cleanCache;
         long startStep = 0, bestStep = 0;
         double? bestVal = null;

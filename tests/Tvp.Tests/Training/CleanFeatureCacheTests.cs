@@ -53,11 +53,12 @@ public sealed class CleanFeatureCacheTests
     }
 
     [Fact]
-    public void The_papers_crop_and_flip_gives_new_views_and_the_same_prompt_as_no_cache()
+    public void With_the_papers_crop_and_flip_nothing_is_stored_and_the_prompt_is_the_same()
     {
         var (cached, t1) = Train(Augmentation.CropFlip, 1 << 20);
         var (uncached, _) = Train(Augmentation.CropFlip, 0);
-        Assert.True(t1.CleanFeatureMisses > t1.CleanFeatureHits, $"{t1.CleanFeatureHits} hits, {t1.CleanFeatureMisses} misses");
+        Assert.Equal(0, t1.CleanFeatureHits);                      // nothing is stored: views rarely repeat
+        Assert.Equal(3 * TrainCount, t1.CleanFeatureMisses);
         Assert.True((cached - uncached).abs().max().item<float>() <= 1e-5);
     }
 
