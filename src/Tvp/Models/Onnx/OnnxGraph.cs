@@ -290,7 +290,7 @@ public sealed class OnnxGraph : IDisposable
             foreach (var node in plan)
             {
                 var args = node.Input.Select(i => i.Length == 0 ? null : Lookup(i, owned, fed)).ToArray();
-                if (_channelsLast.Count > 0 && IsConv(node.OpType) && args[0] is { requires_grad: false } && _channelsLast.TryGetValue(node.Input[1], out var nhwc))
+                if (_channelsLast.Count > 0 && IsConv(node.OpType) && args[0] is { } x && ChannelsLastLayout.Pays(x) && _channelsLast.TryGetValue(node.Input[1], out var nhwc))
                     args[1] = nhwc; // no backward through this conv: channels-last weights (see ChannelsLastLayout)
                 long nodeStart = profile is null ? 0 : OnnxProfile.Now();
                 var results = Execute(node, args);
