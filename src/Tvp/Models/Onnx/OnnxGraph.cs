@@ -17,7 +17,9 @@ public sealed record OnnxValueInfo(string Name, string ElementType, IReadOnlyLis
 /// <summary>
 /// An ONNX model run as TorchSharp operations, so gradients flow from its outputs back to its inputs (for
 /// example, to the pixels of a visual prompt). Initializers become frozen tensors on the chosen device;
-/// Constant nodes and nodes whose inputs are all constant are folded once at load. <c>Run</c>
+/// Constant nodes and nodes whose inputs are all constant are folded once at load, BatchNormalization is folded into
+/// the Conv before it and a Relu into the Conv or Add before it (<c>BatchNormFolding</c>, <c>ReluFusion</c>); where no
+/// gradient is tracked, convolutions run channels-last (<c>ChannelsLastLayout</c>). <c>Run</c>
 /// executes the nodes needed for the requested outputs in topological order and disposes each intermediate
 /// tensor as soon as its last consumer has run (autograd keeps what it needs for the backward pass).
 /// </summary>
