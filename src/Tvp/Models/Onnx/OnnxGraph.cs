@@ -17,7 +17,9 @@ public sealed record OnnxValueInfo(string Name, string ElementType, IReadOnlyLis
 /// <summary>
 /// An ONNX model run as TorchSharp operations, so gradients flow from its outputs back to its inputs (for
 /// example, to the pixels of a visual prompt). Initializers become frozen tensors on the chosen device;
-/// Constant nodes and nodes whose inputs are all constant are folded once at load. <c>Run</c>
+/// Constant nodes and nodes whose inputs are all constant are folded once at load, BatchNormalization is folded into
+/// the Conv before it and a Relu into the Conv or Add before it (<c>BatchNormFolding</c>, <c>ReluFusion</c>); where no
+/// gradient is tracked, convolutions run channels-last (<c>ChannelsLastLayout</c>). <c>Run</c>
 /// executes the nodes needed for the requested outputs in topological order and disposes each intermediate
 /// tensor as soon as its last consumer has run (autograd keeps what it needs for the backward pass).
 /// </summary>
@@ -26,6 +28,7 @@ public sealed class OnnxGraph : IDisposable
     private readonly List<NodeProto> _nodes;
     private readonly Dictionary<string, Tensor> _constants;
     private readonly Dictionary<string, NodeProto> _producer = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor> _channelsLast = new(StringComparer.Ordinal);
     private bool _disposed;
 
     /// <summary>Where the model came from (file path or resource name), used in messages.</summary>
@@ -52,11 +55,20 @@ public sealed class OnnxGraph : IDisposable
     /// <summary>Conv + BatchNormalization pairs folded into one Conv at import.</summary>
     public int FoldedBatchNorms { get; }
 
+    /// <summary>Conv or Add + Relu pairs fused into one node at import.</summary>
+    public int FusedRelus { get; }
+
+    /// <summary>Conv weights that also have a channels-last copy, used when no gradient is tracked (see <c>ChannelsLastLayout</c>).</summary>
+    public int ChannelsLastWeights => _channelsLast.Count;
+
     /// <summary>Nodes left to run after constant folding.</summary>
     public int NodeCount => _nodes.Count;
 
     /// <summary>Number of constant elements (weights) held on the device.</summary>
     public long ConstantElements => _constants.Values.Sum(t => t.numel());
+
+    /// <summary>When set, every run adds its time per op type here (benchmarks; null costs nothing).</summary>
+    internal OnnxProfile? Profile { get; set; }
 
     /// <summary>The op types this importer implements.</summary>
     public static IReadOnlyCollection<string> SupportedOps => (IReadOnlyCollection<string>)OnnxOps.All.Keys;
@@ -82,10 +94,13 @@ public sealed class OnnxGraph : IDisposable
             FoldConstants();
             FoldedBatchNorms = BatchNormFolding.Fold(_nodes, _constants, Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal));
             DropUnusedConstants();
+            FusedRelus = ReluFusion.Fuse(_nodes, Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal));
+            _channelsLast = ChannelsLastLayout.ConvWeights(_nodes, _constants);
         }
         catch
         {
             foreach (var t in _constants.Values) t.Dispose();
+            foreach (var t in _channelsLast.Values) t.Dispose();
             throw;
         }
         foreach (var node in _nodes)
@@ -221,11 +236,16 @@ public sealed class OnnxGraph : IDisposable
     /// <summary>Runs one node; its outputs are new tensors (never one of its inputs), moved out of the node's dispose scope.</summary>
     private Tensor[] Execute(NodeProto node, Tensor?[] inputs)
     {
-        var op = OnnxOps.All[node.OpType];
+        var (opType, relu) = ReluFusion.Split(node.OpType);
+        var op = OnnxOps.All[opType];
         var context = new OnnxNodeContext(node, inputs, Opset, Device, Source);
         using var scope = NewDisposeScope();
         Tensor[] outputs;
-        try { outputs = op(context); }
+        try
+        {
+            outputs = op(context);
+            if (relu) outputs[0] = ReluFusion.Apply(outputs[0]);
+        }
         catch (Exception e) when (e is not (NotSupportedException or InvalidDataException))
         {
             throw new InvalidOperationException($"ONNX op '{node.OpType}' (node '{NodeName(node)}') in {Source} failed: {e.Message}", e);
@@ -248,6 +268,9 @@ public sealed class OnnxGraph : IDisposable
     public Dictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, IEnumerable<string>? outputs = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var profile = Profile;
+        long runStart = OnnxProfile.Now();
+        var inNodes = TimeSpan.Zero;
         var wanted = (outputs ?? Outputs.Select(o => o.Name)).Distinct().ToList();
         var owned = new Dictionary<string, Tensor>(StringComparer.Ordinal);   // tensors this run created
         var fed = new Dictionary<string, Tensor>(StringComparer.Ordinal);     // caller's tensors
@@ -269,7 +292,16 @@ public sealed class OnnxGraph : IDisposable
             foreach (var node in plan)
             {
                 var args = node.Input.Select(i => i.Length == 0 ? null : Lookup(i, owned, fed)).ToArray();
+                if (_channelsLast.Count > 0 && IsConv(node.OpType) && args[0] is { } x && ChannelsLastLayout.Pays(x) && _channelsLast.TryGetValue(node.Input[1], out var nhwc))
+                    args[1] = nhwc; // no backward through this conv: channels-last weights (see ChannelsLastLayout)
+                long nodeStart = profile is null ? 0 : OnnxProfile.Now();
                 var results = Execute(node, args);
+                if (profile is not null)
+                {
+                    var took = OnnxProfile.Since(nodeStart);
+                    profile.Record(profile.ByShape ? $"{node.OpType} {string.Join(" ", args.Take(2).Select(a => a is null ? "-" : $"[{string.Join(",", a.shape)}]"))}" : node.OpType, took);
+                    inNodes += took;
+                }
                 for (int k = 0; k < results.Length; k++)
                 {
                     var name = k < node.Output.Count ? node.Output[k] : "";
@@ -286,7 +318,7 @@ public sealed class OnnxGraph : IDisposable
             var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             foreach (var name in wanted)
             {
-                if (owned.Remove(name, out var t)) result[name] = t;
+                if (owned.Remove(name, out var t)) result[name] = StandardLayout(t);
                 else result[name] = Lookup(name, owned, fed).alias(); // a constant or an input passed straight through
             }
             return result;
@@ -294,8 +326,21 @@ public sealed class OnnxGraph : IDisposable
         finally
         {
             foreach (var t in owned.Values) t.Dispose();
+            profile?.RecordRun(OnnxProfile.Since(runStart), inNodes);
         }
     }
+
+    /// <summary>Outputs leave in the standard (contiguous NCHW) layout: callers may view or read them directly.</summary>
+    private static Tensor StandardLayout(Tensor t)
+    {
+        if (t.is_contiguous()) return t;
+        var c = t.contiguous();
+        t.Dispose();
+        return c;
+    }
+
+    /// <summary>True for a Conv node, fused or not.</summary>
+    internal static bool IsConv(string opType) => ReluFusion.Split(opType).Op == "Conv";
 
     /// <summary>Runs the graph and returns its single (or first) output.</summary>
     public Tensor Run(string inputName, Tensor input, string? outputName = null)
@@ -366,5 +411,7 @@ public sealed class OnnxGraph : IDisposable
         _disposed = true;
         foreach (var t in _constants.Values) t.Dispose();
         _constants.Clear();
+        foreach (var t in _channelsLast.Values) t.Dispose();
+        _channelsLast.Clear();
     }
 }

@@ -94,14 +94,32 @@ internal static class SpatialOps
         long groups = n.Int("group", 1);
         using var padded = win.Symmetric ? x.alias() : nn.functional.pad(x, win.TorchPads());
         var padding = win.Symmetric ? win.Begin : new long[kernel.Length];
+        if (kernel.Length == 2)
+        {
+            bool pointwise = groups == 1 && kernel[0] == 1 && kernel[1] == 1 && padding.All(p => p == 0);
+            if (!padded.requires_grad && pointwise && ChannelsLastLayout.Is(padded))
+                return new[] { ChannelsLastLayout.Pointwise(padded, w, bias, win.Strides) };
+            using var input = Conv2dInput(padded, w);
+            return new[] { nn.functional.conv2d(input, w, bias, win.Strides, padding, win.Dilations, groups) };
+        }
         Tensor y = kernel.Length switch
         {
             1 => Conv1d(padded, w, bias, win, padding, groups),
-            2 => nn.functional.conv2d(padded, w, bias, win.Strides, padding, win.Dilations, groups),
             3 => nn.functional.conv3d(padded, w, bias, win.Strides, padding, win.Dilations, groups),
             _ => throw n.Unsupported($"{kernel.Length}-D convolution"),
         };
         return new[] { y };
+    }
+
+    /// <summary>
+    /// The input in the layout this conv should run in (see <see cref="ChannelsLastLayout"/>): channels-last when the
+    /// weight is (its channels-last copy is only handed in when no gradient is tracked), else standard NCHW, so
+    /// that grouped and differentiated convolutions never reach oneDNN's channels-last kernels.
+    /// </summary>
+    private static Tensor Conv2dInput(Tensor x, Tensor w)
+    {
+        if (ChannelsLastLayout.Is(w)) return ChannelsLastLayout.Is(x) ? x.alias() : ChannelsLastLayout.Of(x);
+        return x.is_contiguous() ? x.alias() : x.contiguous();
     }
 
     private static Tensor Conv1d(Tensor x, Tensor w, Tensor? bias, Window win, long[] padding, long groups)
