@@ -16,6 +16,7 @@ public static class Program
         ["server"] = ("tvp proxy vs direct: req/s, p50/p99 at 1/8/32 clients on loopback; image rewrite ms per megapixel", ServerBench.Run),
         ["scale"] = ("big LLaVA on the CPU: load s + peak RSS / checkpoint bytes, scoring, one TVP step: scale DIR [--dtype D] [--json FILE] [--skip-score] [--skip-step] [--activation-checkpointing]", ScaleBench.Run),
         ["layouts"] = ("classifiers NCHW vs each network's channels-last use vs channels-last throughout: layouts [REPS]", LayoutBench.Run),
+        ["conv-grad"] = ("oneDNN check: float32 conv input gradients vs float64 for a few shapes at 1 and 2 threads", ConvGradientCheck.Run),
         ["suite"] = ("every family: eval / VP / TVP / reference-loop images/s, GFLOP/s vs sgemm peak, TVP/VP, ONNX vs ORT, V2/V1 per-MAC: suite [--full] [--out DIR] [--scale-json FILE] [--only a,b]", SuiteBench.Run),
         ["demo"] = ("shared ResNet-18 encoder images/s at demo resolutions, forward and forward+backward", DemoBench.Run),
     };

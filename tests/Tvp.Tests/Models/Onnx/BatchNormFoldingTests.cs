@@ -20,9 +20,12 @@ public class BatchNormFoldingTests
     /// <summary>conv1 (bias) → BN1 → Relu → conv2 (no bias) → BN2; conv3 → BN3 where conv3's output is also a graph output (kept).</summary>
     private static OnnxModelBuilder Net() => new OnnxModelBuilder()
         .Input("x", 2, 3, 8, 8)
-        .Initializer("w1", Random(1, 4, 3, 3, 3), 4, 3, 3, 3).Initializer("b1", Random(2, 4), 4)
-        .Initializer("g1", Positive(3, 4), 4).Initializer("be1", Random(4, 4), 4).Initializer("m1", Random(5, 4), 4).Initializer("v1", Positive(6, 4), 4)
-        .Initializer("w2", Random(7, 5, 4, 1, 1), 5, 4, 1, 1)
+        // 16 channels after the 3×3 conv, not 4: on the build VM oneDNN's input gradient of a 3→4-channel 3×3 conv is
+        // wrong in single-threaded calls (a parallel test run makes some), which made this test fail 1 run in 3
+        // although the folding was right (README, "Known problem: oneDNN convolution gradients").
+        .Initializer("w1", Random(1, 16, 3, 3, 3), 16, 3, 3, 3).Initializer("b1", Random(2, 16), 16)
+        .Initializer("g1", Positive(3, 16), 16).Initializer("be1", Random(4, 16), 16).Initializer("m1", Random(5, 16), 16).Initializer("v1", Positive(6, 16), 16)
+        .Initializer("w2", Random(7, 5, 16, 1, 1), 5, 16, 1, 1)
         .Initializer("g2", Positive(8, 5), 5).Initializer("be2", Random(9, 5), 5).Initializer("m2", Random(10, 5), 5).Initializer("v2", Positive(11, 5), 5)
         .Initializer("w3", Random(12, 2, 5, 1, 1), 2, 5, 1, 1)
         .Initializer("g3", Positive(13, 2), 2).Initializer("be3", Random(14, 2), 2).Initializer("m3", Random(15, 2), 2).Initializer("v3", Positive(16, 2), 2)
