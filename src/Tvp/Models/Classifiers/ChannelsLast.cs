@@ -16,10 +16,11 @@ internal enum ChannelsLastUse
 /// <summary>
 /// Channels-last views of [B, C, H, W] tensors. TorchSharp has no memory-format argument, so the layout is made by a
 /// permute + contiguous + permute back; libtorch's oneDNN convolutions and the element-wise kernels then keep it.
-/// Measured on the 2-core AMD EPYC (issue 12; <c>bench layouts</c>, best of 5–6, batch 16, nothing else running):
-/// MobileNet-V1 0.75/192 is faster channels-last forward and backward (+23 % / +21 %); MobileNet-V2 is faster
-/// channels-last forward (+39 %) but 20 % slower when back-propagating; the CIFAR ResNets gain forward (+12–17 %) and
-/// are within noise backward (−10 % to +7 % in two runs). So each network states its own use.
+/// Measured on the 2-core AMD EPYC (issue 12; <c>bench layouts</c>, best of 5, batch 16, nothing else running): every
+/// built-in classifier is faster channels-last forward (MobileNet-V2 +43 %, V1 0.75/192 +25 %, ResNet-20 +12 %);
+/// back-propagating, MobileNet-V1 gained (+16–20 %) but MobileNet-V2 lost 19 % and ResNet-20 was within noise. All
+/// networks use it for inference only: on that VM oneDNN's channels-last backward-data kernels gave wrong input
+/// gradients for some shapes (README, "Known problem"), and a prompt's gradient must never depend on such a kernel.
 /// <c>TVP_CHANNELS_LAST=0</c> turns it off everywhere (for comparisons).
 /// </summary>
 internal static class ChannelsLast
