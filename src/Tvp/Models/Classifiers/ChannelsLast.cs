@@ -14,8 +14,7 @@ internal enum ChannelsLastUse
 }
 
 /// <summary>
-/// Channels-last views of [B, C, H, W] tensors. TorchSharp has no memory-format argument, so the layout is made by a
-/// permute + contiguous + permute back; libtorch's oneDNN convolutions and the element-wise kernels then keep it.
+/// When each classifier runs channels-last (<see cref="ChannelsLastTensor"/>).
 /// Measured on the 2-core AMD EPYC (issue 12; <c>bench layouts</c>, best of 5, batch 16, nothing else running): every
 /// built-in classifier is faster channels-last forward (MobileNet-V2 +43 %, V1 0.75/192 +25 %, ResNet-20 +12 %);
 /// back-propagating, MobileNet-V1 gained (+16–20 %) but MobileNet-V2 lost 19 % and ResNet-20 was within noise. All
@@ -31,13 +30,6 @@ internal static class ChannelsLast
     /// <summary>When set, replaces every network's own <see cref="ChannelsLastUse"/> (benchmarks compare layouts with it).</summary>
     public static ChannelsLastUse? Override { get; set; }
 
-    /// <summary>The same values with channels-last strides (one copy).</summary>
-    public static Tensor From(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2); // [B, C, H, W] over [B, H, W, C] memory
-
-    /// <summary>True when a 4-D tensor's memory is [B, H, W, C].</summary>
-    public static bool Is(Tensor x) =>
-        x.dim() == 4 && x.shape[1] > 1 && x.stride(1) == 1 && x.stride(3) == x.shape[1] && x.stride(2) == x.shape[1] * x.shape[3];
-
     /// <summary>
     /// <paramref name="x"/> in the layout <paramref name="use"/> asks for now, or null when it already is (the caller
     /// disposes a non-null result).
@@ -46,6 +38,6 @@ internal static class ChannelsLast
     {
         use = Override ?? use;
         bool wanted = Enabled && (use == ChannelsLastUse.Always || (use == ChannelsLastUse.Inference && !(is_grad_enabled() && x.requires_grad)));
-        return wanted && !Is(x) ? From(x) : null;
+        return wanted && !ChannelsLastTensor.Is(x) ? ChannelsLastTensor.Of(x) : null;
     }
 }

@@ -56,7 +56,7 @@ internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
             // times slower for 1×1 kernels, and MobileNets spend most of their FLOPs here. Same numbers, same autograd.
             long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = weight.shape[0];
             using var w2 = weight.view(o, c);                                          // [O, C]
-            if (ChannelsLast.Is(x))
+            if (ChannelsLastTensor.Is(x))
             {
                 // Channels-last memory: [B·H·W, C] × [C, O] on the permuted view, output channels-last (no copies).
                 using var rows = x.permute(0, 2, 3, 1).reshape(b * h * w, c);         // [B·H·W, C], a view

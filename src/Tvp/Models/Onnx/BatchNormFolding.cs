@@ -16,14 +16,8 @@ internal static class BatchNormFolding
     /// <summary>Rewrites <paramref name="nodes"/> in place; new weights go into <paramref name="constants"/>. Returns the number of folded pairs.</summary>
     public static int Fold(List<NodeProto> nodes, Dictionary<string, Tensor> constants, ISet<string> graphOutputs)
     {
-        var consumers = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var n in nodes)
-            foreach (var i in n.Input)
-                if (i.Length > 0) consumers[i] = consumers.GetValueOrDefault(i) + 1;
-        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-        foreach (var n in nodes)
-            foreach (var o in n.Output)
-                if (o.Length > 0) producer[o] = n;
+        var usage = NodeUsage.Of(nodes);
+        var producer = usage.Producer;
 
         int folded = 0;
         using var _ = no_grad();
@@ -32,7 +26,7 @@ internal static class BatchNormFolding
             if (bn.Input.Count < 5 || bn.Output.Count != 1 || !producer.TryGetValue(bn.Input[0], out var conv) || conv.OpType != "Conv") continue;
             if (bn.Attribute.Any(a => a.Name is "training_mode" && a.I != 0) || bn.Attribute.Any(a => a.Name == "spatial" && a.I == 0)) continue;
             var convOut = bn.Input[0];
-            if (consumers.GetValueOrDefault(convOut) != 1 || graphOutputs.Contains(convOut)) continue;
+            if (!usage.OnlyFeedsOne(convOut, graphOutputs)) continue;
             if (!constants.TryGetValue(conv.Input[1], out var w) || w.dim() < 3) continue;
             Tensor? b = null;
             if (conv.Input.Count > 2 && conv.Input[2].Length > 0 && !constants.TryGetValue(conv.Input[2], out b)) continue;

@@ -33,24 +33,6 @@ internal static class ChannelsLastLayout
     /// <summary>True when a k×k convolution of <paramref name="x"/> should run channels-last (no gradient tracked, large enough).</summary>
     public static bool Pays(Tensor x) => !x.requires_grad && x.dim() == 4 && x.shape[2] * x.shape[3] >= MinPixels;
 
-    /// <summary>True when <paramref name="x"/> is 4-D with NHWC strides (channels innermost).</summary>
-    public static bool Is(Tensor x)
-    {
-        if (x.dim() != 4) return false;
-        long c = x.shape[1], h = x.shape[2], w = x.shape[3];
-        var s = x.stride();
-        return s[1] == 1 && s[3] == c && s[2] == c * w && s[0] == c * w * h;
-    }
-
-    /// <summary>A channels-last copy of a 4-D tensor [N, C, H, W] (same shape and values, NHWC strides).</summary>
-    public static Tensor Of(Tensor x)
-    {
-        if (x.dim() != 4) throw new ArgumentException($"channels-last needs a 4-D tensor, got [{string.Join(",", x.shape)}]", nameof(x));
-        using var nhwc = x.permute(0, 2, 3, 1);     // [N, H, W, C] view
-        using var dense = nhwc.contiguous();         // [N, H, W, C] in memory
-        return dense.permute(0, 3, 1, 2);            // [N, C, H, W] view with NHWC strides
-    }
-
     /// <summary>
     /// Channels-last copies of the constant 4-D weights of group-1 2-D Conv nodes with a kernel larger than 1×1,
     /// by weight name (made once, at import). Weights some other kind of node also reads are skipped.
@@ -69,7 +51,7 @@ internal static class ChannelsLastLayout
             if (w.shape[2] == 1 && w.shape[3] == 1) continue;
             if (!users.All(u => OnnxGraph.IsConv(u.OpType) && u.Input.Count > 1 && u.Input[1] == name && u.Input[0] != name
                                 && (u.Attribute.FirstOrDefault(a => a.Name == "group")?.I ?? 1) == 1)) continue;
-            var nhwc = Of(w);
+            var nhwc = ChannelsLastTensor.Of(w);
             nhwc.requires_grad = false;
             copies[name] = nhwc.DetachFromDisposeScope();
         }

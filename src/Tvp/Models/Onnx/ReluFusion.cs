@@ -30,14 +30,8 @@ internal static class ReluFusion
     /// <summary>Rewrites <paramref name="nodes"/> in place. Returns the number of fused pairs.</summary>
     public static int Fuse(List<NodeProto> nodes, ISet<string> graphOutputs)
     {
-        var consumers = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var n in nodes)
-            foreach (var i in n.Input)
-                if (i.Length > 0) consumers[i] = consumers.GetValueOrDefault(i) + 1;
-        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-        foreach (var n in nodes)
-            foreach (var o in n.Output)
-                if (o.Length > 0) producer[o] = n;
+        var usage = NodeUsage.Of(nodes);
+        var producer = usage.Producer;
 
         int fused = 0;
         foreach (var relu in nodes.Where(n => n.OpType == "Relu").ToList())
@@ -45,7 +39,7 @@ internal static class ReluFusion
             if (relu.Input.Count != 1 || relu.Output.Count != 1 || !producer.TryGetValue(relu.Input[0], out var first)) continue;
             if (!Fusable.Contains(first.OpType) || first.Output.Count != 1) continue;
             var between = relu.Input[0];
-            if (consumers.GetValueOrDefault(between) != 1 || graphOutputs.Contains(between)) continue;
+            if (!usage.OnlyFeedsOne(between, graphOutputs)) continue;
 
             var pair = first.Clone();
             pair.OpType = first.OpType + Suffix;

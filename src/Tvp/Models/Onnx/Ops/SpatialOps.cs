@@ -97,7 +97,7 @@ internal static class SpatialOps
         if (kernel.Length == 2)
         {
             bool pointwise = groups == 1 && kernel[0] == 1 && kernel[1] == 1 && padding.All(p => p == 0);
-            if (!padded.requires_grad && pointwise && ChannelsLastLayout.Is(padded))
+            if (!padded.requires_grad && pointwise && ChannelsLastTensor.Is(padded))
                 return new[] { ChannelsLastLayout.Pointwise(padded, w, bias, win.Strides) };
             using var input = Conv2dInput(padded, w);
             return new[] { nn.functional.conv2d(input, w, bias, win.Strides, padding, win.Dilations, groups) };
@@ -118,7 +118,7 @@ internal static class SpatialOps
     /// </summary>
     private static Tensor Conv2dInput(Tensor x, Tensor w)
     {
-        if (ChannelsLastLayout.Is(w)) return ChannelsLastLayout.Is(x) ? x.alias() : ChannelsLastLayout.Of(x);
+        if (ChannelsLastTensor.Is(w)) return ChannelsLastTensor.Is(x) ? x.alias() : ChannelsLastTensor.Of(x);
         return x.is_contiguous() ? x.alias() : x.contiguous();
     }
 
