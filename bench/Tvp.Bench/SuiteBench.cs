@@ -186,7 +186,7 @@ public static class SuiteBench
 
                 Phase Time(string name, double flopsPerImage, Action step)
                 {
-                    step();                                                                // warm-up (allocator, caches)
+                    for (int w = 0; w < 3; w++) step();                                    // warm-up: oneDNN builds its kernels over the first 3-4 calls
                     var times = new double[steps];
                     for (int i = 0; i < steps; i++)
                     {
