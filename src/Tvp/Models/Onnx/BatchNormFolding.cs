@@ -50,12 +50,7 @@ internal static class BatchNormFolding
             fused.Input.Add(conv.Input[0]);
             fused.Input.Add(wName);
             fused.Input.Add(bName);
-            fused.Output.Clear();
-            fused.Output.Add(bn.Output[0]);
-            fused.Name = (conv.Name.Length > 0 ? conv.Name : convOut) + "+" + (bn.Name.Length > 0 ? bn.Name : "bn");
-            nodes[nodes.IndexOf(conv)] = fused;
-            nodes.Remove(bn);
-            producer[bn.Output[0]] = fused;
+            usage.ReplacePair(nodes, conv, bn, fused, "bn");
             folded++;
         }
         return folded;

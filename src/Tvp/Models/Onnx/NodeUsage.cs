@@ -24,4 +24,19 @@ internal sealed record NodeUsage(IReadOnlyDictionary<string, int> Consumers, Dic
 
     /// <summary>True when <paramref name="value"/> feeds exactly one node input and is not a graph output (safe to fuse away).</summary>
     public bool OnlyFeedsOne(string value, ISet<string> graphOutputs) => Consumers.GetValueOrDefault(value) == 1 && !graphOutputs.Contains(value);
+
+    /// <summary>
+    /// Puts <paramref name="fused"/> in <paramref name="first"/>'s place and drops <paramref name="second"/> (which read
+    /// first's output): fused writes second's output, is named "first+second" (<paramref name="secondFallbackName"/> when
+    /// second has no name), and becomes that output's producer.
+    /// </summary>
+    public void ReplacePair(List<NodeProto> nodes, NodeProto first, NodeProto second, NodeProto fused, string secondFallbackName)
+    {
+        fused.Output.Clear();
+        fused.Output.Add(second.Output[0]);
+        fused.Name = (first.Name.Length > 0 ? first.Name : first.Output[0]) + "+" + (second.Name.Length > 0 ? second.Name : secondFallbackName);
+        nodes[nodes.IndexOf(first)] = fused;
+        nodes.Remove(second);
+        Producer[second.Output[0]] = fused;
+    }
 }

@@ -43,12 +43,7 @@ internal static class ReluFusion
 
             var pair = first.Clone();
             pair.OpType = first.OpType + Suffix;
-            pair.Output.Clear();
-            pair.Output.Add(relu.Output[0]);
-            pair.Name = (first.Name.Length > 0 ? first.Name : between) + "+" + (relu.Name.Length > 0 ? relu.Name : "relu");
-            nodes[nodes.IndexOf(first)] = pair;
-            nodes.Remove(relu);
-            producer[relu.Output[0]] = pair;
+            usage.ReplacePair(nodes, first, relu, pair, "relu");
             fused++;
         }
         return fused;
