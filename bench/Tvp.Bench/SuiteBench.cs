@@ -24,7 +24,7 @@ namespace Tvp.Bench;
 /// with gradients recorded, task loss and FCA features from separate passes, TSE text features encoded every step) with the
 /// optimised loop's speed-up.
 /// Also: the machine (CPU model, cores, load average before/after), the imported ONNX ResNet-18 against ONNX
-/// Runtime, the MobileNet-V2 / V1-0.75/192 per-multiply-add ratio (forward and forward+backward), and, with
+/// Runtime, the MobileNet-V2 / V1-0.75/192 per-multiply-add ratio (forward and forward+backward, <see cref="PerMacBench"/>), and, with
 /// <c>--scale-json FILE</c>, the 7B figures of an earlier <c>scale</c> run.
 /// </para>
 /// <para>
@@ -112,11 +112,13 @@ public static class SuiteBench
             }
         }
 
-        var v2 = results.FirstOrDefault(r => r.Model.StartsWith("mobilenet_v2", StringComparison.Ordinal) && r.Error is null);
-        var v1 = results.FirstOrDefault(r => r.Model.StartsWith("mobilenet_v1_0.75", StringComparison.Ordinal) && r.Error is null);
-        PerMultiplyAdd? perMac = v2 is null || v1 is null ? null : new PerMultiplyAdd(
-            v2.Eval!.ImagesPerSecond * v2.MultiplyAdds!.Value / (v1.Eval!.ImagesPerSecond * v1.MultiplyAdds!.Value),
-            v2.VpStep!.ImagesPerSecond * v2.MultiplyAdds!.Value / (v1.VpStep!.ImagesPerSecond * v1.MultiplyAdds!.Value));
+        PerMultiplyAdd? perMac = null;
+        if (only.Length == 0 || only.Any(o => "mobilenet".Contains(o, StringComparison.OrdinalIgnoreCase) || o.Contains("mobilenet", StringComparison.OrdinalIgnoreCase)))
+        {
+            var (fwd, fwdBwd) = PerMacBench.Measure(full ? 25 : 11, _ => { });
+            perMac = new PerMultiplyAdd(fwd.Median, fwdBwd.Median, fwd, fwdBwd);
+            Console.WriteLine($"  MobileNet-V2 / V1-0.75/192 per multiply-add (alternating rounds, median): forward {fwd.Median:F2}, forward+backward {fwdBwd.Median:F2}");
+        }
 
         JsonElement? scaleRun = null;
         var scaleJson = Arg("--scale-json", "");
@@ -291,7 +293,7 @@ public static class SuiteBench
                 : $"| {f.Label} | {f.Batch} | {G(f.Eval)} | {G(f.VpStep)} | {G(f.TvpStep)} | {G(f.TvpRecomputedStep)} | {G(f.ReferenceTvpStep)} | {F(f.TvpOverVp, "F2")} / {F(f.TvpRecomputedOverVp, "F2")} | {F(f.ReferenceSpeedup, "F2")} | {F(f.PeakRssBytes / 1e9, "F2")} |");
         sb.AppendLine();
         if (r.Onnx is { } o) sb.AppendLine($"- ONNX ResNet-18, batch {o.Batch}: imported {F(o.ImportedImagesPerSecond)} img/s, ONNX Runtime {F(o.OnnxRuntimeImagesPerSecond)} img/s, ratio **{F(o.Ratio, "F2")}** (max |diff| {o.MaxAbsDifference:E1})");
-        if (r.MobileNetV2OverV1PerMultiplyAdd is { } m) sb.AppendLine($"- MobileNet-V2 / V1-0.75/192 per multiply-add: forward **{F(m.Forward, "F2")}**, forward+backward **{F(m.ForwardBackward, "F2")}**");
+        if (r.MobileNetV2OverV1PerMultiplyAdd is { } m) sb.AppendLine($"- MobileNet-V2 / V1-0.75/192 per multiply-add (batch 16, the two run alternately, median of per-round ratios [quartiles]): forward **{F(m.Forward, "F2")}** [{F(m.ForwardRounds.LowerQuartile, "F2")}, {F(m.ForwardRounds.UpperQuartile, "F2")}], forward+backward-to-pixels **{F(m.ForwardBackward, "F2")}** [{F(m.ForwardBackwardRounds.LowerQuartile, "F2")}, {F(m.ForwardBackwardRounds.UpperQuartile, "F2")}]");
         if (r.ScaleRun is { } s) sb.AppendLine($"- 7B (earlier `scale` run): {s}");
         return sb.ToString();
     }
@@ -311,7 +313,7 @@ public static class SuiteBench
     public sealed record OnnxComparison(int Batch, double ImportedImagesPerSecond, double OnnxRuntimeImagesPerSecond, double Ratio, double MaxAbsDifference);
 
     /// <summary>MobileNet-V2's images/s × multiply-adds over MobileNet-V1 0.75/192's.</summary>
-    public sealed record PerMultiplyAdd(double Forward, double ForwardBackward);
+    public sealed record PerMultiplyAdd(double Forward, double ForwardBackward, PerMacBench.Ratio ForwardRounds, PerMacBench.Ratio ForwardBackwardRounds);
 
     /// <summary>The whole run.</summary>
     public sealed record SuiteReport(DateTime TimeUtc, string Size, int Steps, Machine Machine, double SgemmPeakGflops, IReadOnlyList<FamilyResult> Families,

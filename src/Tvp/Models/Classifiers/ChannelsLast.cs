@@ -15,11 +15,14 @@ internal enum ChannelsLastUse
 
 /// <summary>
 /// When each classifier runs channels-last (<see cref="ChannelsLastTensor"/>).
-/// Measured on the 2-core AMD EPYC (issue 12; <c>bench layouts</c>, best of 5, batch 16, nothing else running): every
-/// built-in classifier is faster channels-last forward (MobileNet-V2 +43 %, V1 0.75/192 +25 %, ResNet-20 +12 %);
-/// back-propagating, MobileNet-V1 gained (+16–20 %) but MobileNet-V2 lost 19 % and ResNet-20 was within noise. All
-/// networks use it for inference only: on that VM oneDNN's channels-last backward-data kernels gave wrong input
-/// gradients for some shapes (README, "Known problem"), and a prompt's gradient must never depend on such a kernel.
+/// Measured on the 2-core AMD EPYC (issue 12; <c>bench layouts</c>, best of 5–7, batch 16, nothing else running): every
+/// built-in classifier is faster channels-last forward (MobileNet-V2 +35–43 %, V1 0.75/192 +25 %, ResNet-20 +12–15 %).
+/// Back-propagating, the MobileNets gain too (V2 +25 %, V1 +19 %, once ReLU6 stopped working in place on views of the
+/// 1×1 GEMM's output, which had cost V2 a CopySlices per block), so they run channels-last always; ResNet-20 was within
+/// noise (+5 %) and keeps NCHW for its backward. <c>bench conv-grad</c> checks oneDNN's float32 input gradients against
+/// float64 in both layouts: on the build VM two NCHW shapes are wrong (3→4 and 96→24, 3×3), the MobileNets' own shapes
+/// (first convolution, every depthwise one) are right in both layouts; <c>ClassifierGradientReferenceTests</c> pins it
+/// for the shipped networks as they run.
 /// <c>TVP_CHANNELS_LAST=0</c> turns it off everywhere (for comparisons).
 /// </summary>
 internal static class ChannelsLast

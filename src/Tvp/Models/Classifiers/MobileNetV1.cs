@@ -42,7 +42,7 @@ internal sealed class MobileNetV1 : ClassifierNetwork
 
     public override Tensor Features(Tensor x)
     {
-        using var clInput = ChannelsLast.Prepare(x, ChannelsLastUse.Inference);
+        using var clInput = ChannelsLast.Prepare(x, ChannelsLastUse.Always);
         if (clInput is not null) x = clInput;
         using var scope = NewDisposeScope();
         var y = x;

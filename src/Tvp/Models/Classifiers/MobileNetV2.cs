@@ -40,7 +40,7 @@ internal sealed class MobileNetV2 : ClassifierNetwork
 
     public override Tensor Features(Tensor x)
     {
-        using var clInput = ChannelsLast.Prepare(x, ChannelsLastUse.Inference);
+        using var clInput = ChannelsLast.Prepare(x, ChannelsLastUse.Always);
         if (clInput is not null) x = clInput;
         using var y = features.forward(x); // [B, 1280, H/32, W/32]
         return GlobalAveragePool(y);
@@ -62,9 +62,8 @@ internal sealed class MobileNetV2 : ClassifierNetwork
 }
 
 /// <summary>
-/// Convolution, BatchNorm (skipped once folded) and ReLU6 in place, with torchvision's child names <c>0</c> and <c>1</c>.
-/// Not a <c>Sequential</c>: the activation works in place on the convolution's own output (never on a view of it, which
-/// autograd would turn into a copy of the gradient).
+/// Convolution, BatchNorm (skipped once folded) and ReLU6, with torchvision's child names <c>0</c> and <c>1</c>.
+/// Not a <c>Sequential</c>: without a graph the activation works in place on the convolution's output.
 /// </summary>
 internal sealed class ConvBnReLU6 : nn.Module<Tensor, Tensor>
 {
@@ -83,7 +82,11 @@ internal sealed class ConvBnReLU6 : nn.Module<Tensor, Tensor>
     {
         var y = _conv.forward(x);
         if (!_bn.Folded) { using var raw = y; y = _bn.forward(raw); }
-        return nn.functional.relu6(y, inplace: true);
+        if (!y.requires_grad) return nn.functional.relu6(y, inplace: true);
+        // Recording a graph: out of place. A 1×1 convolution's output is a view of its GEMM result, and an in-place op
+        // on a view makes autograd rebuild the whole base on backward (CopySlices + AsStridedBackward: a zero fill and a
+        // copy of every gradient). Measured (perf, MobileNet-V2 fwd+bwd at batch 16): 12 % of the step.
+        using (y) return nn.functional.relu6(y);
     }
 }
 
