@@ -26,8 +26,8 @@ public static class OnnxBench
         return 0;
     }
 
-    /// <summary>Imported and ONNX Runtime images/s (median of <paramref name="iterations"/>) and their largest output difference.</summary>
-    public static (double Imported, double OnnxRuntime, double MaxAbsDifference) Compare(int batch, int iterations, bool profile = false)
+    /// <summary>Imported and ONNX Runtime images/s (medians over <paramref name="iterations"/> alternating rounds), their per-round ratio and largest output difference.</summary>
+    public static (double Imported, double OnnxRuntime, RoundRatio Ratio, double MaxAbsDifference) Compare(int batch, int iterations, bool profile = false)
     {
         var path = OnnxAssets.ResNet18Path();
 
@@ -67,25 +67,22 @@ public static class OnnxBench
         var b = RunOrt();
         double diff = a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
         Console.WriteLine($"batch {batch}: max |ours - ORT| = {diff:E2}");
-        // Each timed as a block after one untimed run: the other runtime's worker threads may still be spinning
-        // when a block starts (OpenMP and ORT both spin-wait), and that first run is the one they slow.
-        (double Median, double Best) Time(Func<float[]> f)
-        {
-            f();
-            var times = new List<double>();
-            for (int i = 0; i < iterations; i++) { var t = Stopwatch.StartNew(); f(); times.Add(t.Elapsed.TotalMilliseconds); }
-            times.Sort();
-            return (times[times.Count / 2], times[0]);
-        }
-        var (ours, oursBest) = Time(RunOurs);
-        var (ort, ortBest) = Time(RunOrt);
-        Console.WriteLine($"ResNet-18 fwd batch {batch} (median of {iterations}): imported {ours:F0} ms ({batch * 1000 / ours:F1} img/s), ONNX Runtime {ort:F0} ms ({batch * 1000 / ort:F1} img/s), imported/ORT images/s {ort / ours:F2} (best runs: {oursBest:F0} vs {ortBest:F0} ms, {ortBest / oursBest:F2})");
+        // Alternating rounds (RoundRatio): each round times one call of each runtime, each right after an untimed call of
+        // the same runtime — the other runtime's worker threads may still be spinning when a switch happens (OpenMP and
+        // ORT both spin-wait), and the untimed call is the one they slow.
+        var oursTimes = new List<double>(); var ortTimes = new List<double>();
+        double Timed(Func<float[]> f) { f(); var t = Stopwatch.StartNew(); f(); return t.Elapsed.TotalMilliseconds; }
+        for (int i = 0; i < iterations; i++) { oursTimes.Add(Timed(RunOurs)); ortTimes.Add(Timed(RunOrt)); }
+        double Median(List<double> v) { var o = v.Order().ToArray(); return o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2; }
+        double ours = Median(oursTimes), ort = Median(ortTimes);
+        var ratio = RoundRatio.Of(oursTimes.Zip(ortTimes, (a, b) => b / a)); // imported images/s over ORT's, per round
+        Console.WriteLine($"ResNet-18 fwd batch {batch} ({iterations} alternating rounds, medians): imported {ours:F0} ms ({batch * 1000 / ours:F1} img/s), ONNX Runtime {ort:F0} ms ({batch * 1000 / ort:F1} img/s), imported/ORT images/s {ratio.Format()} (median [quartiles] of per-round ratios)");
         if (profile)
         {
             PrintProfile(graph, RunOurs, iterations);
             PrintOrtProfile(model.ToByteArray(), ortInput, iterations);
         }
-        return (batch * 1000 / ours, batch * 1000 / ort, diff);
+        return (batch * 1000 / ours, batch * 1000 / ort, ratio, diff);
     }
 
     private static void PrintProfile(OnnxGraph graph, Func<float[]> run, int iterations)

@@ -14,20 +14,16 @@ namespace Tvp.Bench;
 /// </summary>
 public static class PerMacBench
 {
-    /// <summary>Median per-round ratio and its quartiles.</summary>
-    public sealed record Ratio(double Median, double LowerQuartile, double UpperQuartile);
-
     public static int Run(string[] args)
     {
         int rounds = args.Length > 0 ? int.Parse(args[0]) : 15;
         var (fwd, fwdBwd) = Measure(rounds, Console.WriteLine);
-        Console.WriteLine($"MobileNet-V2 / V1-0.75/192 per multiply-add over {rounds} rounds: forward {fwd.Median:F2} [{fwd.LowerQuartile:F2}, {fwd.UpperQuartile:F2}], " +
-                          $"forward+backward {fwdBwd.Median:F2} [{fwdBwd.LowerQuartile:F2}, {fwdBwd.UpperQuartile:F2}] (median [quartiles])");
+        Console.WriteLine($"MobileNet-V2 / V1-0.75/192 per multiply-add over {rounds} rounds: forward {fwd.Format()}, forward+backward {fwdBwd.Format()} (median [quartiles])");
         return 0;
     }
 
     /// <summary>Forward and forward+backward ratios over <paramref name="rounds"/> alternating rounds.</summary>
-    public static (Ratio Forward, Ratio ForwardBackward) Measure(int rounds, Action<string> log)
+    public static (RoundRatio Forward, RoundRatio ForwardBackward) Measure(int rounds, Action<string> log)
     {
         const int batch = 16;
         var nets = new (string Name, double Macs)[] { ("mobilenet_v2_1.0_224", 300e6), ("mobilenet_v1_0.75_192", 233e6) };
@@ -61,15 +57,8 @@ public static class PerMacBench
                 log($"  round {r - 2}: V2 {batch / seconds[0, 0]:F1} / {batch / seconds[0, 1]:F1} img/s, V1 {batch / seconds[1, 0]:F1} / {batch / seconds[1, 1]:F1} img/s (forward / forward+backward)");
             }
             foreach (var t in images) t.Dispose();
-            return (Summarise(forward), Summarise(forwardBackward));
+            return (RoundRatio.Of(forward), RoundRatio.Of(forwardBackward));
         }
         finally { foreach (var m in models) m.Dispose(); }
-    }
-
-    private static Ratio Summarise(List<double> values)
-    {
-        values.Sort();
-        double At(double q) => values[(int)Math.Round(q * (values.Count - 1))];
-        return new Ratio(At(0.5), At(0.25), At(0.75));
     }
 }
