@@ -73,6 +73,18 @@ internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
         var (left, right) = ConvPadding.Amounts(_rule, x.shape[3], _kernel, _stride);
         if (top == bottom && left == right) // symmetric: the convolution pads itself, no copy
             return nn.functional.conv2d(x, weight, bias, strides: new[] { _stride, _stride }, padding: new[] { top, left }, groups: _groups);
+        if (_groups > 1 && bottom == top + 1 && right == left + 1)
+        {
+            // TF "SAME" with an odd padding total (stride 2 on an even size) pads one more row/column after. For a depthwise
+            // convolution the same output comes without copying the input into a padded tensor: a (k+1)×(k+1) kernel with
+            // a zero first row and column and symmetric padding top+1 reads x[s·j + d − top] with weight w[d] exactly as
+            // the padded k×k convolution does (same output size, bit-identical here). Measured on MobileNet-V2's four
+            // stride-2 depthwise convolutions alone (batch 16, channels-last): forward 2× faster, backward ~5 %; on the
+            // whole network 0–5 %, within this VM's noise. Not used for full convolutions, where the extra taps cost
+            // more than the copy (MobileNet-V2's first convolution: forward 1.4×, backward 1.5× slower).
+            using var shifted = nn.functional.pad(weight, new long[] { 1, 0, 1, 0 }); // [C, 1, k+1, k+1], zeros first
+            return nn.functional.conv2d(x, shifted, bias, strides: new[] { _stride, _stride }, padding: new[] { top + 1, left + 1 }, groups: _groups);
+        }
         using var padded = nn.functional.pad(x, new[] { left, right, top, bottom }); // [B, C, H+top+bottom, W+left+right]
         return nn.functional.conv2d(padded, weight, bias, strides: new[] { _stride, _stride }, groups: _groups);
     }
