@@ -73,8 +73,7 @@ public static class OnnxBench
         var oursTimes = new List<double>(); var ortTimes = new List<double>();
         double Timed(Func<float[]> f) { f(); var t = Stopwatch.StartNew(); f(); return t.Elapsed.TotalMilliseconds; }
         for (int i = 0; i < iterations; i++) { oursTimes.Add(Timed(RunOurs)); ortTimes.Add(Timed(RunOrt)); }
-        double Median(List<double> v) { var o = v.Order().ToArray(); return o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2; }
-        double ours = Median(oursTimes), ort = Median(ortTimes);
+        double ours = SuiteBench.Median(oursTimes), ort = SuiteBench.Median(ortTimes);
         var ratio = RoundRatio.Of(oursTimes.Zip(ortTimes, (a, b) => b / a)); // imported images/s over ORT's, per round
         Console.WriteLine($"ResNet-18 fwd batch {batch} ({iterations} alternating rounds, medians): imported {ours:F0} ms ({batch * 1000 / ours:F1} img/s), ONNX Runtime {ort:F0} ms ({batch * 1000 / ort:F1} img/s), imported/ORT images/s {ratio.Format()} (median [quartiles] of per-round ratios)");
         if (profile)

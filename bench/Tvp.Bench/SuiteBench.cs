@@ -146,6 +146,13 @@ public static class SuiteBench
         return dir;
     }
 
+    /// <summary>The median (the mean of the middle two for an even count).</summary>
+    internal static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
     /// <summary>Best of 3 float32 n×n matrix products, GFLOP/s (2n³ FLOPs each).</summary>
     internal static double SgemmPeak(int n)
     {
@@ -249,9 +256,7 @@ public static class SuiteBench
                     }
                 Phase Summary(int k)
                 {
-                    var t = Enumerable.Range(0, steps).Select(r => seconds[k, r]).Order().ToArray();
-                    double median = steps % 2 == 1 ? t[steps / 2] : (t[steps / 2 - 1] + t[steps / 2]) / 2;
-                    double ips = f.Batch / median;                                          // median step: robust to a stray interruption
+                    double ips = f.Batch / Median(Enumerable.Range(0, steps).Select(r => seconds[k, r])); // median step: robust to a stray interruption
                     double? gflops = double.IsNaN(phases[k].Flops) ? null : ips * phases[k].Flops / 1e9;
                     return new Phase(ips, gflops, gflops / peak * 100);
                 }
