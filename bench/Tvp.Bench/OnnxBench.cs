@@ -21,7 +21,7 @@ public static class OnnxBench
         var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         int batch = positional.Length > 0 ? int.Parse(positional[0]) : 16;
         int iterations = positional.Length > 1 ? int.Parse(positional[1]) : 5;
-        Console.WriteLine($"sgemm peak {SuiteBench.SgemmPeak(2048):F1} GFLOP/s, load average {Machine.LoadAverage()}");
+        Console.WriteLine($"sgemm peak {SuiteBench.SgemmPeak(2048):F1} GFLOP/s, load average {Machine.LoadAverage()}, MKL dispatch: {MklCpuDispatch.Description}");
         Compare(batch, iterations, args.Contains("--profile"));
         return 0;
     }
@@ -100,8 +100,13 @@ public static class OnnxBench
         }
     }
 
-    /// <summary>ONNX Runtime's own profile of the same model and input: kernel time per op type (after its fusions).</summary>
+    /// <summary>ONNX Runtime's own profile of the same model and input: kernel time per op type, then per op and operand shapes (after its fusions).</summary>
     private static void PrintOrtProfile(byte[] model, OrtValue input, int iterations)
+    {
+        foreach (bool byShape in new[] { false, true }) PrintOrtProfile(model, input, iterations, byShape);
+    }
+
+    private static void PrintOrtProfile(byte[] model, OrtValue input, int iterations, bool byShape)
     {
         var prefix = Path.Combine(Path.GetTempPath(), $"tvp-ort-profile-{Environment.ProcessId}");
         using var options = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount, EnableProfiling = true, ProfileOutputPathPrefix = prefix };
@@ -123,13 +128,17 @@ public static class OnnxBench
                 var name = e.GetProperty("name").GetString() ?? "";
                 if (cat == "Session" && name == "model_run") runs++;
                 if (cat != "Node" || !name.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
-                var op = e.GetProperty("args").TryGetProperty("op_name", out var o) ? o.GetString() ?? "?" : "?";
+                var args = e.GetProperty("args");
+                var op = args.TryGetProperty("op_name", out var o) ? o.GetString() ?? "?" : "?";
+                if (byShape && args.TryGetProperty("input_type_shape", out var shapes))
+                    op += " " + string.Join(" ", shapes.EnumerateArray().SelectMany(d => d.EnumerateObject()).Take(2)
+                        .Select(kv => "[" + string.Join(",", kv.Value.EnumerateArray().Select(v => v.GetInt64())) + "]"));
                 var (c, us) = byOp.GetValueOrDefault(op);
                 byOp[op] = (c + 1, us + e.GetProperty("dur").GetDouble());
             }
             runs = Math.Max(runs, 1);
             double all = byOp.Values.Sum(v => v.Us);
-            Console.WriteLine($"ONNX Runtime, kernel time per op type, mean of {runs} runs (the first one included) ({all / 1000 / runs:F1} ms a run):");
+            Console.WriteLine($"ONNX Runtime, kernel time per op {(byShape ? "and operand shapes" : "type")}, mean of {runs} runs (the first one included) ({all / 1000 / runs:F1} ms a run):");
             foreach (var (op, (calls, us)) in byOp.OrderByDescending(kv => kv.Value.Us))
                 Console.WriteLine($"  {op,-48} {calls / (double)runs,5:F1} calls {us / 1000 / runs,8:F1} ms {100 * us / all,5:F1} %");
         }
