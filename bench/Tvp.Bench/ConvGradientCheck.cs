@@ -24,6 +24,10 @@ public static class ConvGradientCheck
         new(192, 192, 3, 1, 2, 28, true), new(384, 384, 3, 1, 1, 14, true), new(576, 576, 3, 1, 2, 14, true), new(960, 960, 3, 1, 1, 7, true),
         new(24, 24, 3, 1, 1, 96, true), new(48, 48, 3, 1, 2, 96, true), new(96, 96, 3, 1, 1, 48, true), new(384, 384, 3, 1, 1, 12, true),
         new(768, 768, 3, 1, 1, 6, true),
+        // their pointwise (1×1) convolutions, which run as oneDNN convolutions in channels-last
+        new(32, 16, 1, 0, 1, 112), new(16, 96, 1, 0, 1, 112), new(144, 24, 1, 0, 1, 56), new(24, 144, 1, 0, 1, 56),
+        new(192, 32, 1, 0, 1, 28), new(64, 384, 1, 0, 1, 14), new(384, 64, 1, 0, 1, 14), new(960, 160, 1, 0, 1, 7),
+        new(320, 1280, 1, 0, 1, 7), new(24, 48, 1, 0, 1, 96), new(192, 384, 1, 0, 1, 24), new(768, 768, 1, 0, 1, 6),
     ];
 
     public static int Run(string[] args)

@@ -46,7 +46,7 @@ internal sealed class MobileNetV1 : ClassifierNetwork
         if (clInput is not null) x = clInput;
         using var scope = NewDisposeScope();
         var y = x;
-        foreach (var layer in layers) y = nn.functional.relu6(layer.forward(y));
+        foreach (var layer in layers) y = layer.Forward(y, relu6: true); // ReLU6 in place on each convolution's result
         return GlobalAveragePool(y).MoveToOuterDisposeScope(); // [B, C]
     }
 
