@@ -19,6 +19,8 @@ namespace Tvp;
 /// and library hosts alike): after libtorch is loaded, the library's jump slot for <c>mkl_serv_intel_cpu_true</c> is
 /// pointed at a function that answers 1. MKL asks only when it first dispatches (twice per process, on the calling
 /// thread), so this must run before the first BLAS call; <see cref="Configure"/> runs from Tvp's module initialiser.
+/// That loads libtorch when the library loads (about 0.6 s on the build VM), which any command that runs a model pays
+/// anyway; commands that never touch a tensor (<c>tvp --help</c>) pay it too.
 /// </para>
 /// <para>
 /// Applied only on Linux x64 with glibc, an AMD CPU with AVX-512 (F, CD, BW, DQ, VL), and when the slot is found; a no-op
