@@ -75,8 +75,7 @@ public static class ConvGradientCheck
     private static Tensor InputGradient(Shape s, Tensor x, Tensor w, ScalarType dtype, bool channelsLast)
     {
         var input = x.to(dtype).detach().clone().requires_grad_(true);
-        var y = nn.functional.conv2d(channelsLast ? Tvp.Models.ChannelsLastTensor.Of(input) : input, w.to(dtype),
-            strides: new long[] { s.Stride, s.Stride }, padding: new long[] { s.Pad, s.Pad }, groups: s.Depthwise ? s.In : 1);
+        var y = Convolve(s, input, w.to(dtype), channelsLast);
         var pattern = arange(y.numel(), dtype: dtype).reshape(y.shape).remainder(7) - 3; // not uniform: every tap of the kernel matters
         (y * pattern).sum().backward();
         return input.grad!.to(ScalarType.Float64);
@@ -86,11 +85,13 @@ public static class ConvGradientCheck
     private static Tensor Output(Shape s, Tensor x, Tensor w, ScalarType dtype, bool channelsLast)
     {
         using var _ = no_grad();
-        var input = x.to(dtype);
-        var y = nn.functional.conv2d(channelsLast ? Tvp.Models.ChannelsLastTensor.Of(input) : input, w.to(dtype),
-            strides: new long[] { s.Stride, s.Stride }, padding: new long[] { s.Pad, s.Pad }, groups: s.Depthwise ? s.In : 1);
-        return y.to(ScalarType.Float64);
+        return Convolve(s, x.to(dtype), w.to(dtype), channelsLast).to(ScalarType.Float64);
     }
+
+    /// <summary>The shape's convolution of <paramref name="input"/>, fed NCHW or as a channels-last copy.</summary>
+    private static Tensor Convolve(Shape s, Tensor input, Tensor w, bool channelsLast) =>
+        nn.functional.conv2d(channelsLast ? Tvp.Models.ChannelsLastTensor.Of(input) : input, w,
+            strides: new long[] { s.Stride, s.Stride }, padding: new long[] { s.Pad, s.Pad }, groups: s.Depthwise ? s.In : 1);
 
     private static double RelativeError(Tensor actual, Tensor reference) =>
         (actual - reference).abs().max().item<double>() / Math.Max(reference.abs().max().item<double>(), 1e-30);

@@ -19,9 +19,10 @@ internal enum ChannelsLastUse
 /// built-in classifier is faster channels-last forward (MobileNet-V2 +35–43 %, V1 0.75/192 +25 %, ResNet-20 +12–15 %).
 /// Back-propagating, the MobileNets gain too (V2 +25 %, V1 +19 %, once ReLU6 stopped working in place on views of the
 /// 1×1 GEMM's output, which had cost V2 a CopySlices per block), so they run channels-last always; ResNet-20 was within
-/// noise (+5 %) and keeps NCHW for its backward. <c>bench conv-grad</c> checks oneDNN's float32 input gradients against
-/// float64 in both layouts: on the build VM two NCHW shapes are wrong (3→4 and 96→24, 3×3), the MobileNets' own shapes
-/// (first convolution, every depthwise one) are right in both layouts; <c>ClassifierGradientReferenceTests</c> pins it
+/// noise (+5 %) and keeps NCHW for its backward. <c>bench conv-grad</c> checks oneDNN's float32 outputs and input
+/// gradients against float64 in both layouts: on the build VM the input gradients of two NCHW shapes are wrong (3→4 and
+/// 96→24, 3×3) and so are the outputs of some channels-last 1×1 convolutions (which the classifiers run as GEMMs); the
+/// MobileNets' own convolution shapes (first convolution, every depthwise one) are right in both layouts; <c>ClassifierGradientReferenceTests</c> pins it
 /// for the shipped networks as they run.
 /// <c>TVP_CHANNELS_LAST=0</c> turns it off everywhere (for comparisons).
 /// </summary>
