@@ -46,7 +46,7 @@ internal sealed class MobileNetV1 : ClassifierNetwork
         if (clInput is not null) x = clInput;
         using var scope = NewDisposeScope();
         var y = x;
-        foreach (var layer in layers) y = layer.Forward(y, relu6: true); // ReLU6 in place on each convolution's result
+        foreach (var layer in layers) y = layer.Forward(y, relu6: true); // ReLU6 on each convolution's fresh result (in place without a graph)
         return GlobalAveragePool(y).MoveToOuterDisposeScope(); // [B, C]
     }
 

@@ -63,7 +63,7 @@ internal sealed class MobileNetV2 : ClassifierNetwork
 
 /// <summary>
 /// Convolution, BatchNorm (skipped once folded) and ReLU6, with torchvision's child names <c>0</c> and <c>1</c>.
-/// Not a <c>Sequential</c>: once the BatchNorm is folded, the activation works in place on the convolution's output.
+/// Not a <c>Sequential</c>: once the BatchNorm is folded, the activation runs on the convolution's fresh output (in place without a graph).
 /// </summary>
 internal sealed class ConvBnReLU6 : nn.Module<Tensor, Tensor>
 {
@@ -80,7 +80,7 @@ internal sealed class ConvBnReLU6 : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (_bn.Folded) return _conv.Forward(x, relu6: true); // ReLU6 in place on the convolution's fresh result
+        if (_bn.Folded) return _conv.Forward(x, relu6: true); // ReLU6 on the convolution's fresh result (in place without a graph)
         using var raw = _conv.forward(x);
         using var y = _bn.forward(raw);
         return nn.functional.relu6(y);
