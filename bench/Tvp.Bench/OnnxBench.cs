@@ -34,7 +34,7 @@ public static class OnnxBench
         var sw = Stopwatch.StartNew();
         using var graph = OnnxGraph.Load(path);
         Console.WriteLine($"import: {sw.Elapsed.TotalSeconds:F2} s ({graph.NodeCount} nodes, {graph.ConstantElements / 1e6:F1} M weights; " +
-            $"{graph.FoldedBatchNorms} BatchNorms folded, {graph.FusedRelus} ReLUs fused, {graph.ChannelsLastWeights} conv weights channels-last), torch threads {get_num_threads()}");
+            $"{graph.FoldedBatchNorms} BatchNorms folded, {graph.FusedRelus} ReLUs fused, {graph.ChannelsLastWeights} conv weights channels-last, {graph.WinogradConvs} convs Winograd F(2x2,3x3) with {graph.WinogradElements * 4 / 1e6:F0} MB of transformed weights), torch threads {get_num_threads()}");
 
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
         foreach (var v in model.Graph.Input.Concat(model.Graph.Output))

@@ -29,6 +29,7 @@ public sealed class OnnxGraph : IDisposable
     private readonly Dictionary<string, Tensor> _constants;
     private readonly Dictionary<string, NodeProto> _producer = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _channelsLast = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor> _winograd = new(StringComparer.Ordinal); // by node output (see WinogradConv)
     private bool _disposed;
 
     /// <summary>Where the model came from (file path or resource name), used in messages.</summary>
@@ -60,6 +61,12 @@ public sealed class OnnxGraph : IDisposable
 
     /// <summary>Conv weights that also have a channels-last copy, used when no gradient is tracked (see <c>ChannelsLastLayout</c>).</summary>
     public int ChannelsLastWeights => _channelsLast.Count;
+
+    /// <summary>Conv nodes that run as Winograd F(2×2, 3×3) when no gradient is tracked (see <c>WinogradConv</c>).</summary>
+    public int WinogradConvs => _winograd.Count;
+
+    /// <summary>Elements of the Winograd-transformed weights held next to the originals.</summary>
+    public long WinogradElements => _winograd.Values.Sum(t => t.numel());
 
     /// <summary>Nodes left to run after constant folding.</summary>
     public int NodeCount => _nodes.Count;
@@ -96,11 +103,15 @@ public sealed class OnnxGraph : IDisposable
             DropUnusedConstants();
             FusedRelus = ReluFusion.Fuse(_nodes, Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal));
             _channelsLast = ChannelsLastLayout.ConvWeights(_nodes, _constants);
+            _winograd = WinogradConv.Weights(_nodes, _constants);
+            foreach (var name in _channelsLast.Keys.Where(w => _nodes.Where(n => n.Input.Contains(w)).All(n => _winograd.ContainsKey(n.Output[0]))).ToList())
+                if (_channelsLast.Remove(name, out var unused)) unused.Dispose(); // every reader runs Winograd when no gradient is tracked
         }
         catch
         {
             foreach (var t in _constants.Values) t.Dispose();
             foreach (var t in _channelsLast.Values) t.Dispose();
+            foreach (var t in _winograd.Values) t.Dispose();
             throw;
         }
         foreach (var node in _nodes)
@@ -258,6 +269,15 @@ public sealed class OnnxGraph : IDisposable
         return outputs;
     }
 
+    /// <summary>A Conv node selected at import for <see cref="WinogradConv"/>, with its fused ReLU.</summary>
+    private Tensor[] ExecuteWinograd(NodeProto node, Tensor x, Tensor transformed, Tensor? bias)
+    {
+        if (x.shape[1] != transformed.shape[1])
+            throw new InvalidDataException($"{Source}: Conv node '{NodeName(node)}' has input [{string.Join(",", x.shape)}] but its weight has {transformed.shape[1]} input channels");
+        var y = WinogradConv.Forward(x, transformed, bias);
+        return new[] { ReluFusion.Split(node.OpType).Relu ? ReluFusion.Apply(y) : y };
+    }
+
     /// <summary>
     /// Runs the graph. <paramref name="inputs"/> maps input names to tensors (converted to the declared element
     /// type when they differ; moved to <see cref="Device"/> when elsewhere). Returns the requested outputs (all
@@ -295,7 +315,9 @@ public sealed class OnnxGraph : IDisposable
                 if (_channelsLast.Count > 0 && IsConv(node.OpType) && args[0] is { } x && ChannelsLastLayout.Pays(x) && _channelsLast.TryGetValue(node.Input[1], out var nhwc))
                     args[1] = nhwc; // no backward through this conv: channels-last weights (see ChannelsLastLayout)
                 long nodeStart = profile is null ? 0 : OnnxProfile.Now();
-                var results = Execute(node, args);
+                var results = _winograd.Count > 0 && args[0] is { } xw && WinogradConv.Applies(xw) && _winograd.TryGetValue(node.Output[0], out var u)
+                    ? ExecuteWinograd(node, xw, u, args.Length > 2 ? args[2] : null)
+                    : Execute(node, args);
                 if (profile is not null)
                 {
                     var took = OnnxProfile.Since(nodeStart);
@@ -413,5 +435,7 @@ public sealed class OnnxGraph : IDisposable
         _constants.Clear();
         foreach (var t in _channelsLast.Values) t.Dispose();
         _channelsLast.Clear();
+        foreach (var t in _winograd.Values) t.Dispose();
+        _winograd.Clear();
     }
 }
