@@ -11,11 +11,12 @@ namespace Tvp.Models.Onnx;
 /// </summary>
 /// <remarks>
 /// Written here because neither libtorch (its NNPACK Winograd path does not initialise on this CPU) nor oneDNN as libtorch
-/// calls it offers one. Measured on the 2-core AMD EPYC VM (batch 16, channels-last input, median of 12, idle): 512→512
-/// channels at 7×7 8.8 ms against oneDNN's 11.3 (NCHW) / 14.2 (channels-last); 256→256 at 14×14 8.4 against 10.1–10.4;
-/// 128→128 at 28×28 12.0 against 12.1 (even); 64→64 at 56×56 24.5 against 10.2 (the transforms' memory passes cost more
-/// than the saved products). Hence <see cref="Pays(long, long)"/>: C·O ≥ 128·(C+O), i.e. both widths ≥ 256 when equal.
-/// Against float64 the outputs were closer than oneDNN's direct convolution (max error 9E-6 vs 4.5E-5 at 512 channels).
+/// calls it offers one. Measured on the 2-core AMD EPYC VM (batch 16, channels-last input, the candidates called in turn
+/// 22 times, median per-call ratio to oneDNN's channels-last convolution, idle): 512→512 channels at 7×7 0.63 (8.7 ms;
+/// oneDNN NCHW 0.88), 256→256 at 14×14 0.73 (7.4 ms), 128→128 at 28×28 0.79 (9.6 ms), 64→64 at 56×56 1.41 (the transforms'
+/// memory passes cost more than the saved products). Hence <see cref="Pays(long, long)"/>: C·O ≥ 64·(C+O), i.e. both widths
+/// ≥ 128 when equal. Against float64 the outputs are closer than oneDNN's direct convolution (max error 9E-6 vs 4.5E-5 at
+/// 512 channels).
 /// Only where no gradient is tracked: the differentiated path keeps oneDNN's convolution, whose backward is one kernel.
 /// Costs memory: the transformed weights take 16/9 of each selected weight's size, kept next to the original.
 /// </remarks>
@@ -24,8 +25,18 @@ internal static class WinogradConv
     /// <summary>Output transform Aᵀ (2×4), input transform Bᵀ (4×4), weight transform G (4×3) of F(2, 3).</summary>
     private static readonly float[,] G = { { 1, 0, 0 }, { 0.5f, 0.5f, 0.5f }, { 0.5f, -0.5f, 0.5f }, { 0, 0, 1 } };
 
+    /// <summary>Aᵀ ⊗ Aᵀ [4, 16] with Aᵀ = [[1,1,1,0],[0,1,-1,-1]]: row a·2+b, column i·4+j holds Aᵀ[a,i]·Aᵀ[b,j].</summary>
+    private static Tensor OutputTransform(Device device)
+    {
+        float[,] at = { { 1, 1, 1, 0 }, { 0, 1, -1, -1 } };
+        var values = new float[4 * 16];
+        for (int a = 0; a < 2; a++) for (int b = 0; b < 2; b++) for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++)
+            values[(a * 2 + b) * 16 + i * 4 + j] = at[a, i] * at[b, j];
+        return tensor(values, new long[] { 4, 16 }, device: device);
+    }
+
     /// <summary>True when the transforms pay for a convolution of <paramref name="inChannels"/> → <paramref name="outChannels"/>.</summary>
-    public static bool Pays(long inChannels, long outChannels) => inChannels * outChannels >= 128 * (inChannels + outChannels);
+    public static bool Pays(long inChannels, long outChannels) => inChannels * outChannels >= 64 * (inChannels + outChannels);
 
     /// <summary>True when <paramref name="x"/> may take the Winograd path (no gradient tracked, float32, [N, C, H, W]).</summary>
     public static bool Applies(Tensor x) => !x.requires_grad && x.dim() == 4 && x.dtype == ScalarType.Float32;
@@ -96,23 +107,14 @@ internal static class WinogradConv
         Tensor Cols(Tensor t, int l) => t.slice(2, l, l + 2 * tw - 1, 2);             // columns 2·tj + l
         var rowPass = Bt(k => Rows(xp, k));                                              // 4 × [N, th, 2tw+2, C]
         var v = rowPass.SelectMany(r => Bt(l => Cols(r, l))).ToArray();                 // 16 × [N, th, tw, C], dense
-        var m = v.Select((vk, k) => vk.view(tiles, c).mm(u[k])).ToArray();              // 16 × [T, O]: one product per tile position, no stacking copy
+        var m = empty(new long[] { 16, tiles, o }, dtype: x.dtype, device: x.device);    // [16, T, O]
+        for (int k = 0; k < 16; k++) m[k].addmm_(v[k].view(tiles, c), u[k], 0f, 1f);  // one product per tile position, written in place
+        if (bias is not null) m[5].add_(bias); // Aᵀ's second column is all ones: M[1,1] reaches every output once
 
-        // The bias joins M[1,1] (16th-size): Aᵀ's second column is all ones, so that entry reaches every output once.
-        if (bias is not null) m[5].add_(bias);
-
-        // Output transform Y = Aᵀ M A, Aᵀ = [[1,1,1,0],[0,1,-1,-1]]: columns of M first, then rows, each 2×2 block
-        // position (a, b) written straight into its strided place of the output.
-        static Tensor[] At(Func<int, Tensor> q) => new[] { (q(0) + q(1)).add_(q(2)), (q(1) - q(2)).sub_(q(3)) };
-        var colPass = Enumerable.Range(0, 4).Select(j => At(i => m[i * 4 + j])).ToArray(); // [j][a] → [T, O]
-        var blocks = empty(new long[] { n, th, 2, tw, 2, o }, dtype: x.dtype, device: x.device); // [N, th, 2(a), tw, 2(b), O]
-        for (int a = 0; a < 2; a++)
-        {
-            var row = At(j => colPass[j][a]);                                           // [b] → [T, O]
-            for (int b = 0; b < 2; b++)
-                blocks.select(4, b).select(2, a).copy_(row[b].view(n, th, tw, o));
-        }
-        var y = blocks.view(n, 2 * th, 2 * tw, o);                                       // [N, 2th, 2tw, O]: row 2ti+a, column 2tj+b
+        // Output transform Y = Aᵀ M A for all tiles at once, as one memory-bound product (Aᵀ⊗Aᵀ) [4, 16] × M [16, T·O].
+        var outputTransform = OutputTransform(x.device);                                 // [4, 16]
+        var y4 = outputTransform.mm(m.view(16, tiles * o));                              // [4 (a·2+b), T·O]
+        var y = y4.view(2, 2, n, th, tw, o).permute(2, 3, 0, 4, 1, 5).reshape(n, 2 * th, 2 * tw, o); // [N, 2th, 2tw, O]: row 2ti+a, column 2tj+b
         if (2 * th != h || 2 * tw != w) y = y.slice(1, 0, h, 1).slice(2, 0, w, 1).contiguous(); // [N, H, W, O]
         return y.permute(0, 3, 1, 2).MoveToOuterDisposeScope();                         // [N, O, H, W], channels-last strides
     }
