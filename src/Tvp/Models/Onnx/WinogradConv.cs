@@ -115,7 +115,8 @@ internal static class WinogradConv
         var outputTransform = OutputTransform(x.device);                                 // [4, 16]
         var y4 = outputTransform.mm(m.view(16, tiles * o));                              // [4 (a·2+b), T·O]
         var y = y4.view(2, 2, n, th, tw, o).permute(2, 3, 0, 4, 1, 5).reshape(n, 2 * th, 2 * tw, o); // [N, 2th, 2tw, O]: row 2ti+a, column 2tj+b
-        if (2 * th != h || 2 * tw != w) y = y.slice(1, 0, h, 1).slice(2, 0, w, 1).contiguous(); // [N, H, W, O]
+        if (2 * th != h || 2 * tw != w) y = y.slice(1, 0, h, 1).slice(2, 0, w, 1);     // [N, H, W, O]
+        y = y.reshape(n * h * w, o).contiguous().view(n, h, w, o); // dense NHWC also when size-1 dims would keep odd strides
         return y.permute(0, 3, 1, 2).MoveToOuterDisposeScope();                         // [N, O, H, W], channels-last strides
     }
 }

@@ -21,6 +21,7 @@ public sealed class WinogradConvTests
     [InlineData(1, 8, 8, 6, 9, false, true)]
     [InlineData(3, 5, 12, 1, 1, true, true)]
     [InlineData(2, 32, 16, 2, 5, true, false)]
+    [InlineData(2, 16, 8, 2, 2, false, true)]
     [InlineData(1, 3, 4, 11, 4, false, false)]
     public void Forward_matches_a_float64_convolution(int n, int c, int o, int h, int w, bool withBias, bool channelsLast)
     {
