@@ -22,7 +22,7 @@ namespace Tvp.Models.Onnx;
 /// </remarks>
 internal static class WinogradConv
 {
-    /// <summary>Output transform Aᵀ (2×4), input transform Bᵀ (4×4), weight transform G (4×3) of F(2, 3).</summary>
+    /// <summary>Weight transform G (4×3) of F(2, 3); the input and output transforms are written out in <see cref="Forward"/>.</summary>
     private static readonly float[,] G = { { 1, 0, 0 }, { 0.5f, 0.5f, 0.5f }, { 0.5f, -0.5f, 0.5f }, { 0, 0, 1 } };
 
     /// <summary>Aᵀ ⊗ Aᵀ [4, 16] with Aᵀ = [[1,1,1,0],[0,1,-1,-1]]: row a·2+b, column i·4+j holds Aᵀ[a,i]·Aᵀ[b,j].</summary>
@@ -50,14 +50,22 @@ internal static class WinogradConv
     {
         var transformed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using var _ = no_grad();
-        foreach (var n in nodes)
+        try
         {
-            if (!OnnxGraph.IsConv(n.OpType) || n.Input.Count < 2 || n.Output.Count < 1 || n.Output[0].Length == 0) continue;
-            if (!constants.TryGetValue(n.Input[1], out var w) || w.dtype != ScalarType.Float32 || w.dim() != 4) continue;
-            if (w.shape[2] != 3 || w.shape[3] != 3 || !Pays(w.shape[1], w.shape[0]) || !Qualifies(n)) continue;
-            transformed[n.Output[0]] = Transform(w).DetachFromDisposeScope();
+            foreach (var n in nodes)
+            {
+                if (!OnnxGraph.IsConv(n.OpType) || n.Input.Count < 2 || n.Output.Count < 1 || n.Output[0].Length == 0) continue;
+                if (!constants.TryGetValue(n.Input[1], out var w) || w.dtype != ScalarType.Float32 || w.dim() != 4) continue;
+                if (w.shape[2] != 3 || w.shape[3] != 3 || !Pays(w.shape[1], w.shape[0]) || !Qualifies(n)) continue;
+                transformed[n.Output[0]] = Transform(w).DetachFromDisposeScope();
+            }
+            return transformed;
         }
-        return transformed;
+        catch
+        {
+            foreach (var t in transformed.Values) t.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The node's attributes describe a 3×3, stride-1, dilation-1, group-1 convolution padded by 1 all round.</summary>
