@@ -17,24 +17,16 @@ public sealed class OnnxInferenceLayoutTests
     private readonly ITestOutputHelper _out;
     public OnnxInferenceLayoutTests(ITestOutputHelper output) => _out = output;
 
-    /// <summary>Normal values scaled by 1/√fan-in, so activations stay of order one through the block.</summary>
-    private static float[] Weights(ulong seed, params long[] shape)
-    {
-        using var t = randn(shape, generator: new Generator(seed));
-        float scale = 1f / MathF.Sqrt(shape.Skip(1).Aggregate(1L, (a, b) => a * b));
-        return t.data<float>().Select(v => v * scale).ToArray();
-    }
-
     /// <summary>
     /// x [2,8,14,14] → conv 3×3 8→256 (bias) → relu → { 1×1 stride-2 conv 256→512 "down" ; 3×3 stride-2 conv 256→512 → relu }
     /// → add → relu → depthwise 3×3 conv (group 512) → max pool 3×3 stride 2 → global average pool "y".
     /// </summary>
     private static OnnxModelBuilder Block() => new OnnxModelBuilder(13)
         .Input("x", 2, 8, 14, 14)
-        .Initializer("w1", Weights(1, 256, 8, 3, 3), 256, 8, 3, 3).Initializer("b1", Weights(2, 256, 1), 256)
-        .Initializer("wd", Weights(3, 512, 256, 1, 1), 512, 256, 1, 1)
-        .Initializer("w2", Weights(4, 512, 256, 3, 3), 512, 256, 3, 3).Initializer("b2", Weights(5, 512, 1), 512)
-        .Initializer("wdw", Weights(6, 512, 1, 3, 3), 512, 1, 3, 3)
+        .Initializer("w1", FanInScaledWeights(1, 256, 8, 3, 3), 256, 8, 3, 3).Initializer("b1", FanInScaledWeights(2, 256, 1), 256)
+        .Initializer("wd", FanInScaledWeights(3, 512, 256, 1, 1), 512, 256, 1, 1)
+        .Initializer("w2", FanInScaledWeights(4, 512, 256, 3, 3), 512, 256, 3, 3).Initializer("b2", FanInScaledWeights(5, 512, 1), 512)
+        .Initializer("wdw", FanInScaledWeights(6, 512, 1, 3, 3), 512, 1, 3, 3)
         .Node("Conv", new[] { "x", "w1", "b1" }, new[] { "c1" }, Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1))
         .Node("Relu", new[] { "c1" }, new[] { "r1" })
         .Node("Conv", new[] { "r1", "wd" }, new[] { "down" }, Ints("kernel_shape", 1, 1), Ints("strides", 2, 2))

@@ -61,6 +61,14 @@ internal sealed class OnnxModelBuilder
     public ModelProto Model => _model;
     public byte[] Bytes => _model.ToByteArray();
 
+    /// <summary>Normal values scaled by 1/√fan-in (all dims after the first), so activations stay of order one through a net.</summary>
+    public static float[] FanInScaledWeights(ulong seed, params long[] shape)
+    {
+        using var t = TorchSharp.torch.randn(shape, generator: new TorchSharp.torch.Generator(seed));
+        float scale = 1f / MathF.Sqrt(shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+        return t.data<float>().Select(v => v * scale).ToArray();
+    }
+
     public static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
     public static AttributeProto Float(string name, float v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = v };
     public static AttributeProto Str(string name, string v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(v) };

@@ -44,23 +44,16 @@ public sealed class WinogradConvTests
         Assert.True(s[1] == 1 && s[3] == o, "output is not channels-last");
     }
 
-    private static float[] Weights(ulong seed, params long[] shape)
-    {
-        using var t = randn(shape, generator: new Generator(seed));
-        float scale = 1f / MathF.Sqrt(shape.Skip(1).Aggregate(1L, (a, b) => a * b));
-        return t.data<float>().Select(v => v * scale).ToArray();
-    }
-
     /// <summary>
     /// x [2,256,6,5] → "wide" 3×3 256→256 (bias) + relu (selected) → { "strided" 3×3 stride 2 256→256 ; "narrow" 3×3
     /// 256→64 ; "dilated" 3×3 dilation 2 256→256 } (none selected).
     /// </summary>
     private static OnnxModelBuilder Model() => new OnnxModelBuilder(13)
         .Input("x", 2, 256, 6, 5)
-        .Initializer("w1", Weights(1, 256, 256, 3, 3), 256, 256, 3, 3).Initializer("b1", Weights(2, 256, 1), 256)
-        .Initializer("w2", Weights(3, 256, 256, 3, 3), 256, 256, 3, 3)
-        .Initializer("w3", Weights(4, 64, 256, 3, 3), 64, 256, 3, 3)
-        .Initializer("w4", Weights(5, 256, 256, 3, 3), 256, 256, 3, 3)
+        .Initializer("w1", FanInScaledWeights(1, 256, 256, 3, 3), 256, 256, 3, 3).Initializer("b1", FanInScaledWeights(2, 256, 1), 256)
+        .Initializer("w2", FanInScaledWeights(3, 256, 256, 3, 3), 256, 256, 3, 3)
+        .Initializer("w3", FanInScaledWeights(4, 64, 256, 3, 3), 64, 256, 3, 3)
+        .Initializer("w4", FanInScaledWeights(5, 256, 256, 3, 3), 256, 256, 3, 3)
         .Node("Conv", new[] { "x", "w1", "b1" }, new[] { "c1" }, Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1))
         .Node("Relu", new[] { "c1" }, new[] { "wide" })
         .Node("Conv", new[] { "wide", "w2" }, new[] { "strided" }, Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1))
