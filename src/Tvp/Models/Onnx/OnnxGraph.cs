@@ -315,7 +315,7 @@ public sealed class OnnxGraph : IDisposable
                 if (_channelsLast.Count > 0 && IsConv(node.OpType) && args[0] is { } x && ChannelsLastLayout.Pays(x) && _channelsLast.TryGetValue(node.Input[1], out var nhwc))
                     args[1] = nhwc; // no backward through this conv: channels-last weights (see ChannelsLastLayout)
                 long nodeStart = profile is null ? 0 : OnnxProfile.Now();
-                var results = _winograd.Count > 0 && args[0] is { } xw && WinogradConv.Applies(xw) && _winograd.TryGetValue(node.Output[0], out var u)
+                var results = _winograd.TryGetValue(node.Output[0], out var u) && args[0] is { } xw && WinogradConv.Applies(xw)
                     ? ExecuteWinograd(node, xw, u, args.Length > 2 ? args[2] : null)
                     : Execute(node, args);
                 if (profile is not null)

@@ -97,13 +97,13 @@ internal static class WinogradConv
 
     /// <summary>
     /// The convolution of <paramref name="x"/> [N, C, H, W] (any layout; channels-last is read without a reorder) with
-    /// transformed weights <paramref name="u"/> [16, C, O] and an optional bias [O]. Returns [N, O, H, W] channels-last.
+    /// transformed weights <paramref name="u"/> [16, C, O] (the caller checks C) and an optional bias [O]. Returns [N, O, H, W]
+    /// channels-last.
     /// </summary>
     public static Tensor Forward(Tensor x, Tensor u, Tensor? bias)
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], o = u.shape[2];
-        if (u.shape[1] != c) throw new ArgumentException($"input has {c} channels, the transformed weights {u.shape[1]}", nameof(x));
         long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = n * th * tw;                  // 2×2 output blocks
         var nhwc = x.permute(0, 2, 3, 1);                                               // [N, H, W, C]
         var xp = nn.functional.pad(nhwc, new long[] { 0, 0, 1, 2 * tw + 1 - w, 1, 2 * th + 1 - h }); // [N, 2th+2, 2tw+2, C]

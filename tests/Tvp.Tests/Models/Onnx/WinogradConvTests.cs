@@ -89,6 +89,19 @@ public sealed class WinogradConvTests
         Assert.True(inference["wide"].min().item<float>() >= 0f, "the fused ReLU did not run on the Winograd output");
     }
 
+    [Fact]
+    public void Input_with_the_wrong_width_is_a_one_line_error_naming_the_node()
+    {
+        using var scope = NewDisposeScope();
+        using var graph = OnnxGraph.Load(new MemoryStream(Model().Bytes), "wide.onnx");
+        using var _ = no_grad();
+        var e = Assert.ThrowsAny<Exception>(() => graph.Run(new Dictionary<string, Tensor> { ["x"] = randn(2, 128, 6, 5) }, new[] { "wide" }));
+        _out.WriteLine(e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains("wide.onnx", e.Message);
+        Assert.Contains("128", e.Message);
+    }
+
     [Theory]
     [InlineData(256, 256, true)]
     [InlineData(512, 512, true)]
