@@ -35,9 +35,11 @@ internal static class ChannelsLastLayout
 
     /// <summary>
     /// Channels-last copies of the constant 4-D weights of group-1 2-D Conv nodes with a kernel larger than 1×1,
-    /// by weight name (made once, at import). Weights some other kind of node also reads are skipped.
+    /// by weight name (made once, at import). Weights some other kind of node also reads are skipped, and so are weights
+    /// whose every reader is in <paramref name="otherwise"/> (nodes that run another way when no gradient is tracked).
     /// </summary>
-    public static Dictionary<string, Tensor> ConvWeights(IReadOnlyList<NodeProto> nodes, IReadOnlyDictionary<string, Tensor> constants)
+    public static Dictionary<string, Tensor> ConvWeights(IReadOnlyList<NodeProto> nodes, IReadOnlyDictionary<string, Tensor> constants,
+        Func<NodeProto, bool> otherwise)
     {
         var readers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
         foreach (var n in nodes)
@@ -51,6 +53,7 @@ internal static class ChannelsLastLayout
             if (w.shape[2] == 1 && w.shape[3] == 1) continue;
             if (!users.All(u => OnnxGraph.IsConv(u.OpType) && u.Input.Count > 1 && u.Input[1] == name && u.Input[0] != name
                                 && (u.Attribute.FirstOrDefault(a => a.Name == "group")?.I ?? 1) == 1)) continue;
+            if (users.All(otherwise)) continue;
             var nhwc = ChannelsLastTensor.Of(w);
             nhwc.requires_grad = false;
             copies[name] = nhwc.DetachFromDisposeScope();

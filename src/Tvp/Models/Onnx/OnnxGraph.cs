@@ -102,10 +102,8 @@ public sealed class OnnxGraph : IDisposable
             FoldedBatchNorms = BatchNormFolding.Fold(_nodes, _constants, Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal));
             DropUnusedConstants();
             FusedRelus = ReluFusion.Fuse(_nodes, Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal));
-            _channelsLast = ChannelsLastLayout.ConvWeights(_nodes, _constants);
             _winograd = WinogradConv.Weights(_nodes, _constants);
-            foreach (var name in _channelsLast.Keys.Where(w => _nodes.Where(n => n.Input.Contains(w)).All(n => _winograd.ContainsKey(n.Output[0]))).ToList())
-                if (_channelsLast.Remove(name, out var unused)) unused.Dispose(); // every reader runs Winograd when no gradient is tracked
+            _channelsLast = ChannelsLastLayout.ConvWeights(_nodes, _constants, otherwise: n => _winograd.ContainsKey(n.Output[0]));
         }
         catch
         {
