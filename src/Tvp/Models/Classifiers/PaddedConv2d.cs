@@ -84,7 +84,7 @@ internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
             using var flat = x.reshape(b, c, h * w);                                   // [B, C, H·W]
             using var y0 = w2.matmul(flat);                                            // [B, O, H·W]
             if (bias is null && !relu6) return y0.view(b, o, h, w);                    // [B, O, H, W]
-            using var y1 = Activated(bias is null ? y0.clone() : y0 + bias.view(1, o, 1)); // [B, O, H·W], not a view
+            using var y1 = Activated(bias is null ? y0.alias() : y0 + bias.view(1, o, 1)); // [B, O, H·W]; y0 is the product's fresh result
             return y1.view(b, o, h, w);                                                // [B, O, H, W]
         }
         var (top, bottom) = ConvPadding.Amounts(_rule, x.shape[2], _kernel, _stride);
