@@ -10,8 +10,19 @@ namespace Tvp.Data;
 /// <param name="Warn">Where warnings go (null: nowhere).</param>
 public sealed record ImageReadOptions(long MaxPixels = IO.Limits.DefaultMaxImagePixels, bool AllowTruncated = false, Action<string>? Warn = null)
 {
-    /// <summary>The process-wide options used by <see cref="ImageDecoder.Load(string)"/>; the CLI sets them from its flags.</summary>
-    public static ImageReadOptions Default { get; set; } = new();
+    /// <summary>
+    /// The options used by <see cref="ImageDecoder.Load(string)"/> in this call flow; the CLI sets them from its flags.
+    /// Async-local: a command's flags reach the tasks and threads it starts, never a command running concurrently in the
+    /// same process (an in-process test of <c>--max-image-pixels 10</c> once made a parallel test refuse 32×32 images).
+    /// </summary>
+    public static ImageReadOptions Default
+    {
+        get => FlowDefault.Value ?? Fallback;
+        set => FlowDefault.Value = value;
+    }
+
+    private static readonly ImageReadOptions Fallback = new();
+    private static readonly AsyncLocal<ImageReadOptions?> FlowDefault = new();
 
     /// <summary>Refuses <paramref name="width"/> × <paramref name="height"/> outside 1..<see cref="MaxPixels"/> (named after <paramref name="name"/>).</summary>
     public void CheckSize(string name, long width, long height)
