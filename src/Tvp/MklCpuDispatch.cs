@@ -31,10 +31,6 @@ namespace Tvp;
 internal static class MklCpuDispatch
 {
     private const string Symbol = "mkl_serv_intel_cpu_true";
-    private const int RtldLazy = 0x1, RtldNoload = 0x4, RtldDiLinkmap = 2;
-    private const long DtNull = 0, DtPltRelSz = 2, DtStrTab = 5, DtSymTab = 6, DtRela = 7, DtRelaSz = 8, DtJmpRel = 23;
-    private const uint RX8664GlobDat = 6, RX8664JumpSlot = 7;
-    private const int ProtRead = 1, ProtWrite = 2;
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int IntelCpuTrue();
@@ -66,81 +62,12 @@ internal static class MklCpuDispatch
         if (!(Avx512F.IsSupported && Avx512CD.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported))
             return "unchanged: no AVX-512";
         torch.InitializeDeviceType(DeviceType.CPU); // loads libtorch (and its MKL) before anything has called BLAS
-        IntPtr handle = DlOpen("libtorch_cpu.so", RtldLazy | RtldNoload);
-        if (handle == IntPtr.Zero) return "unchanged: libtorch_cpu.so not loaded";
-        try
-        {
-            if (DlInfo(handle, RtldDiLinkmap, out IntPtr linkMap) != 0) return "unchanged: no link map";
-            long baseAddress = Marshal.ReadInt64(linkMap);             // struct link_map { l_addr, l_name, l_ld, ... }
-            IntPtr dynamic = Marshal.ReadIntPtr(linkMap, 2 * IntPtr.Size);
-            int patched = Patch(baseAddress, dynamic, Marshal.GetFunctionPointerForDelegate(AnswerYes));
-            Applied = patched > 0;
-            return Applied ? $"AMD with AVX-512: MKL's vendor check answered yes ({patched} slot)" : $"unchanged: no {Symbol} slot in libtorch_cpu.so";
-        }
-        finally { DlClose(handle); }
-    }
-
-    /// <summary>Points every GOT / jump slot of <see cref="Symbol"/> in the loaded object at <paramref name="target"/>.</summary>
-    private static int Patch(long baseAddress, IntPtr dynamic, IntPtr target)
-    {
-        long strTab = 0, symTab = 0, rela = 0, relaSize = 0, jmpRel = 0, jmpRelSize = 0;
-        for (int i = 0; ; i += 16) // Elf64_Dyn { d_tag, d_val }
-        {
-            long tag = Marshal.ReadInt64(dynamic, i), value = Marshal.ReadInt64(dynamic, i + 8);
-            if (tag == DtNull) break;
-            switch (tag)
-            {
-                case DtStrTab: strTab = value; break;
-                case DtSymTab: symTab = value; break;
-                case DtRela: rela = value; break;
-                case DtRelaSz: relaSize = value; break;
-                case DtJmpRel: jmpRel = value; break;
-                case DtPltRelSz: jmpRelSize = value; break;
-            }
-        }
-        long Absolute(long p) => p != 0 && p < baseAddress ? p + baseAddress : p; // glibc relocates these on x86-64; be safe
-        strTab = Absolute(strTab); symTab = Absolute(symTab); rela = Absolute(rela); jmpRel = Absolute(jmpRel);
-        if (strTab == 0 || symTab == 0) return 0;
-        byte[] symbol = System.Text.Encoding.ASCII.GetBytes(Symbol);
-        int patched = 0;
-        foreach (var (table, size) in new[] { (jmpRel, jmpRelSize), (rela, relaSize) })
-        {
-            if (table == 0) continue;
-            for (long off = 0; off + 24 <= size; off += 24) // Elf64_Rela { r_offset, r_info, r_addend }
-            {
-                long info = Marshal.ReadInt64((IntPtr)(table + off), 8);
-                uint type = (uint)(info & 0xffffffff);
-                if (type != RX8664JumpSlot && type != RX8664GlobDat) continue;
-                long sym = symTab + (info >>> 32) * 24;                  // Elf64_Sym { st_name (u32), ... }, 24 bytes
-                uint nameOffset = (uint)Marshal.ReadInt32((IntPtr)sym);
-                if (!NameIs(strTab + nameOffset, symbol)) continue;
-                var slot = (IntPtr)(baseAddress + Marshal.ReadInt64((IntPtr)(table + off)));
-                WriteSlot(slot, target);
-                patched++;
-            }
-        }
-        return patched;
-    }
-
-    /// <summary>
-    /// True when the NUL-terminated name at <paramref name="address"/> is <paramref name="name"/>; compared in place, as the
-    /// tables hold tens of thousands of names (a string per name made the scan 11–19 ms of every start-up).
-    /// </summary>
-    private static bool NameIs(long address, byte[] name)
-    {
-        for (int i = 0; i < name.Length; i++)
-            if (Marshal.ReadByte((IntPtr)(address + i)) != name[i]) return false;
-        return Marshal.ReadByte((IntPtr)(address + name.Length)) == 0;
-    }
-
-    private static void WriteSlot(IntPtr slot, IntPtr target)
-    {
-        long page = Environment.SystemPageSize;
-        var start = (IntPtr)((long)slot & ~(page - 1));
-        // A lazily bound jump slot is writable already; a RELRO one is not: make its page writable for the write.
-        if (MProtect(start, (UIntPtr)page, ProtRead | ProtWrite) != 0)
-            throw new ExternalException($"mprotect failed ({Marshal.GetLastPInvokeError()})");
-        Marshal.WriteIntPtr(slot, target);
+        var slots = JumpSlots.Find("libtorch_cpu.so", Symbol);
+        if (slots.Count == 0) return $"unchanged: no {Symbol} slot in libtorch_cpu.so (or it is not loaded)";
+        IntPtr target = Marshal.GetFunctionPointerForDelegate(AnswerYes);
+        foreach (var slot in slots) JumpSlots.Write(slot, target);
+        Applied = true;
+        return $"AMD with AVX-512: MKL's vendor check answered yes ({slots.Count} slot)";
     }
 
     private static bool IsAmd()
@@ -150,16 +77,4 @@ internal static class MklCpuDispatch
         Span<int> vendor = [ebx, edx, ecx];
         return System.Text.Encoding.ASCII.GetString(MemoryMarshal.AsBytes(vendor)) == "AuthenticAMD";
     }
-
-    [DllImport("libc.so.6", EntryPoint = "dlopen")]
-    private static extern IntPtr DlOpen(string file, int mode);
-
-    [DllImport("libc.so.6", EntryPoint = "dlclose")]
-    private static extern int DlClose(IntPtr handle);
-
-    [DllImport("libc.so.6", EntryPoint = "dlinfo")]
-    private static extern int DlInfo(IntPtr handle, int request, out IntPtr info);
-
-    [DllImport("libc.so.6", EntryPoint = "mprotect", SetLastError = true)]
-    private static extern int MProtect(IntPtr address, UIntPtr length, int protection);
 }

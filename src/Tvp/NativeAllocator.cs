@@ -66,7 +66,8 @@ internal static class NativeAllocator
         Description = ok ? $"glibc {version}: mmap_max=0, trim_threshold={mb} MiB" : $"glibc {version}: mallopt refused, unchanged";
     }
 
-    private static string? GlibcVersion()
+    /// <summary>glibc's version string, or null when the C library is not glibc.</summary>
+    internal static string? GlibcVersion()
     {
         try { return Marshal.PtrToStringAnsi(GnuGetLibcVersion()); }
         catch (DllNotFoundException) { return null; }
