@@ -32,8 +32,11 @@ namespace Tvp;
 /// reports out-of-memory as before (<see cref="AllocationTrampoline"/>).
 /// </para>
 /// <para>
-/// Cost: at most <see cref="CapacityBytes"/> of idle blocks stay resident (default <see cref="DefaultCapacityMb"/> MiB,
-/// <c>TVP_TENSOR_CACHE_MB</c>; the least recently used classes are released first). Off with <c>TVP_TENSOR_CACHE_MB=0</c>.
+/// Cost: at most <see cref="CapacityBytes"/> of idle blocks stay resident (an eighth of the memory the process may use,
+/// at least <see cref="MinDefaultCapacityMb"/> MiB; <c>TVP_TENSOR_CACHE_MB</c> sets it), the oldest released first, and
+/// a block idle for <see cref="StaleFrees"/> frees is released whatever the total (a size the program stopped asking
+/// for). The bound must hold a training step's activations: at 1 GiB, MobileNet-V2 training at batch 32 (2 GB of them)
+/// released and re-allocated blocks every step and faulted more than with no cache. Off with <c>TVP_TENSOR_CACHE_MB=0</c>.
 /// Applied on Linux x86-64 with glibc only; a no-op elsewhere.
 /// </para>
 /// </remarks>
@@ -46,15 +49,17 @@ internal static unsafe class TensorBlockCache
     /// <summary>Smallest request the cache serves (1 MiB): below it glibc's bins already reuse freed blocks.</summary>
     public const long MinBlockBytes = 1 << 20;
 
-    /// <summary>Default bound on idle cached bytes, in MiB.</summary>
-    public const int DefaultCapacityMb = 1024;
+    /// <summary>Least default bound on idle cached bytes, in MiB (the default is an eighth of the memory, at least this).</summary>
+    public const int MinDefaultCapacityMb = 1024;
+
+    /// <summary>An idle block not taken again within this many frees goes back to glibc.</summary>
+    public const long StaleFrees = 10_000;
 
     private static readonly object Gate = new();
     private static readonly Dictionary<IntPtr, nuint> Live = new();            // block → its class size
-    private static readonly Dictionary<nuint, Stack<IntPtr>> Idle = new();     // class size → idle blocks, newest on top
-    private static readonly Dictionary<nuint, long> LastUse = new();           // class size → tick of its last take or return
+    private static IdleBlockPool _idle = new(0, StaleFrees);
     private static readonly List<(IntPtr Slot, IntPtr Original)> Patched = new();
-    private static long _tick, _idleBytes, _peakIdleBytes, _hits, _misses;
+    private static long _hits, _misses;
     private static volatile bool _active;
     private static delegate* unmanaged<IntPtr, void> _c10Free;
 
@@ -73,7 +78,7 @@ internal static unsafe class TensorBlockCache
     /// <summary>Requests served from idle blocks and from fresh memory, idle bytes now and at most, blocks in use.</summary>
     public static Counters Statistics
     {
-        get { lock (Gate) return new(_hits, _misses, _idleBytes, _peakIdleBytes, Live.Count); }
+        get { lock (Gate) return new(_hits, _misses, _idle.IdleBytes, _idle.PeakIdleBytes, Live.Count); }
     }
 
     /// <summary>True when <paramref name="block"/> (a tensor's data pointer) is a block the cache handed out and still tracks.</summary>
@@ -105,7 +110,7 @@ internal static unsafe class TensorBlockCache
 
     private static string TryInstall()
     {
-        long mb = DefaultCapacityMb;
+        long mb = Math.Max(MinDefaultCapacityMb, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8 >> 20);
         if (Environment.GetEnvironmentVariable("TVP_TENSOR_CACHE_MB") is { Length: > 0 } s)
         {
             if (!long.TryParse(s, out mb) || mb < 0) return $"off (TVP_TENSOR_CACHE_MB={s} is not a size in MiB)";
@@ -123,6 +128,7 @@ internal static unsafe class TensorBlockCache
         if (trampoline == IntPtr.Zero) return "off: the system refused an executable page";
         _c10Free = (delegate* unmanaged<IntPtr, void>)c10Free;
         CapacityBytes = mb * 1024 * 1024;
+        _idle = new IdleBlockPool(CapacityBytes, StaleFrees);
         _active = true;
         lock (Gate)
         {
@@ -154,10 +160,7 @@ internal static unsafe class TensorBlockCache
         List<IntPtr> victims;
         lock (Gate)
         {
-            victims = Idle.Values.SelectMany(b => b).ToList();
-            Idle.Clear();
-            LastUse.Clear();
-            _idleBytes = 0;
+            victims = _idle.TakeAll();
         }
         foreach (var p in victims) LibcFree(p);
     }
@@ -171,11 +174,11 @@ internal static unsafe class TensorBlockCache
             nuint size = SizeClass(bytes);
             lock (Gate)
             {
-                if (TakeIdle(size) is { Pointer: not 0 } idle)
+                if (_idle.Take(size) is { Block: not 0 } idle)
                 {
-                    Live[idle.Pointer] = idle.Size;
+                    Live[idle.Block] = idle.Size;
                     _hits++;
-                    return idle.Pointer;
+                    return idle.Block;
                 }
             }
             IntPtr fresh = Aligned(size);
@@ -210,7 +213,7 @@ internal static unsafe class TensorBlockCache
                     // libtorch does not do) is smaller than its record says: it goes to c10's free like any other.
                     if (Live.Remove(data, out nuint size) && MallocUsableSize(data) >= size)
                     {
-                        victims = Keep(data, size);
+                        victims = _idle.Keep(data, size);
                         kept = true;
                     }
                 }
@@ -220,46 +223,6 @@ internal static unsafe class TensorBlockCache
             catch { } // fall through to c10's free
         }
         _c10Free(data);
-    }
-
-    /// <summary>The newest idle block of the class, else of the smallest class at most twice the request; zero if none.</summary>
-    private static (IntPtr Pointer, nuint Size) TakeIdle(nuint size)
-    {
-        nuint chosen = 0;
-        if (Idle.TryGetValue(size, out var exact) && exact.Count > 0) chosen = size;
-        else
-            foreach (var (c, blocks) in Idle)
-                if (blocks.Count > 0 && c > size && c <= 2 * size && (chosen == 0 || c < chosen)) chosen = c;
-        if (chosen == 0) return (IntPtr.Zero, 0);
-        var block = Idle[chosen].Pop();
-        _idleBytes -= (long)chosen;
-        LastUse[chosen] = ++_tick;
-        return (block, chosen);
-    }
-
-    /// <summary>Makes a freed block idle; returns the blocks to free (least recently used classes) past the capacity.</summary>
-    private static List<IntPtr>? Keep(IntPtr block, nuint size)
-    {
-        if ((long)size > CapacityBytes) return [block];
-        if (!Idle.TryGetValue(size, out var blocks)) Idle[size] = blocks = new Stack<IntPtr>();
-        blocks.Push(block);
-        LastUse[size] = ++_tick;
-        _idleBytes += (long)size;
-        _peakIdleBytes = Math.Max(_peakIdleBytes, _idleBytes);
-        List<IntPtr>? victims = null;
-        while (_idleBytes > CapacityBytes)
-        {
-            nuint oldest = 0;
-            foreach (var (c, b) in Idle)
-                if (b.Count > 0 && (oldest == 0 || LastUse[c] < LastUse[oldest])) oldest = c;
-            var stack = Idle[oldest];
-            while (stack.Count > 0 && _idleBytes > CapacityBytes)
-            {
-                (victims ??= []).Add(stack.Pop());
-                _idleBytes -= (long)oldest;
-            }
-        }
-        return victims;
     }
 
     private static IntPtr Aligned(nuint size) => PosixMemalign(out IntPtr p, Alignment, size) == 0 ? p : IntPtr.Zero;

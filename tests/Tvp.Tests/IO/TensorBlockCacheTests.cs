@@ -74,3 +74,56 @@ public class TensorBlockCacheTests
         });
     }
 }
+
+public class IdleBlockPoolTests
+{
+    private const nuint Mb = 1 << 20;
+
+    [Fact]
+    public void Take_returns_the_newest_block_of_the_class_then_a_class_up_to_twice_it_then_nothing()
+    {
+        var pool = new IdleBlockPool(capacityBytes: 1L << 40, staleFrees: 1000);
+        Assert.Null(pool.Keep(1, 4 * Mb));
+        Assert.Null(pool.Keep(2, 4 * Mb));
+        Assert.Null(pool.Keep(3, 9 * Mb));
+        Assert.Null(pool.Keep(4, 7 * Mb));
+        Assert.Equal(24 * (long)Mb, pool.IdleBytes);
+        Assert.Equal(((IntPtr)2, 4 * Mb), pool.Take(4 * Mb));   // newest of its own class
+        Assert.Equal(((IntPtr)1, 4 * Mb), pool.Take(4 * Mb));
+        Assert.Equal(((IntPtr)4, 7 * Mb), pool.Take(4 * Mb));   // the smallest class within twice the request
+        Assert.Equal((IntPtr.Zero, (nuint)0), pool.Take(4 * Mb)); // 9 MB is more than twice 4 MB
+        Assert.Equal(((IntPtr)3, 9 * Mb), pool.Take(5 * Mb));
+        Assert.Equal(0, pool.IdleBytes);
+        Assert.Equal(24 * (long)Mb, pool.PeakIdleBytes);
+    }
+
+    [Fact]
+    public void Over_capacity_the_oldest_idle_blocks_go_back_first()
+    {
+        var pool = new IdleBlockPool(capacityBytes: 10 * (long)Mb, staleFrees: 1000);
+        Assert.Null(pool.Keep(1, 4 * Mb));
+        Assert.Null(pool.Keep(2, 2 * Mb));
+        Assert.Null(pool.Keep(3, 4 * Mb));
+        Assert.Equal([(IntPtr)1], pool.Keep(4, 3 * Mb));           // 13 MB idle → the oldest (4 MB) goes
+        Assert.Equal(9 * (long)Mb, pool.IdleBytes);
+        Assert.Equal((IntPtr.Zero, (nuint)0), pool.Take(8 * Mb));
+        Assert.Equal(((IntPtr)3, 4 * Mb), pool.Take(4 * Mb));      // block 1 is no longer there to take
+        Assert.Equal([(IntPtr)9], pool.Keep(9, 11 * Mb));          // larger than the capacity: straight back
+    }
+
+    [Fact]
+    public void A_block_taken_and_freed_again_is_young_and_a_block_left_idle_too_long_goes_back()
+    {
+        var pool = new IdleBlockPool(capacityBytes: 1L << 40, staleFrees: 3);
+        Assert.Null(pool.Keep(1, 4 * Mb));                          // free 1
+        Assert.Null(pool.Keep(2, 8 * Mb));                          // free 2
+        Assert.Equal(((IntPtr)1, 4 * Mb), pool.Take(4 * Mb));
+        Assert.Null(pool.Keep(1, 4 * Mb));                          // free 3: block 1 idle again, from now
+        Assert.Null(pool.Keep(3, 2 * Mb));                          // free 4: block 2 idle since free 2, not yet 3 frees
+        Assert.Equal([(IntPtr)2], pool.Keep(4, 2 * Mb));            // free 5: 3 frees → back to glibc; block 1 (since 3) stays
+        Assert.Equal([(IntPtr)1], pool.Keep(5, 2 * Mb));            // free 6: now block 1 too
+        Assert.Equal(6 * (long)Mb, pool.IdleBytes);
+        Assert.Equal(3, pool.TakeAll().Count);
+        Assert.Equal(0, pool.IdleBytes);
+    }
+}
