@@ -51,6 +51,29 @@ public class TensorBlockCacheTests
     }
 
     [Fact]
+    public void Concurrent_large_tensors_never_share_a_block()
+    {
+        // Four threads allocate, fill, yield and check tensors of sizes that share classes: a block handed to two live
+        // tensors at once (a race in the cache) would show another thread's value.
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, id =>
+        {
+            var random = new Random(id);
+            for (int i = 0; i < 40; i++)
+            {
+                long elements = (1L << 18) + random.Next(1 << 20);             // 1–5 MiB of float32
+                using var scope = NewDisposeScope();
+                var t = empty(elements, dtype: ScalarType.Float32).fill_(id + 1);
+                var u = empty(elements / 2 + 1, dtype: ScalarType.Float32).fill_(-(id + 1));
+                Thread.Yield();
+                if (!t.eq(id + 1).all().item<bool>() || !u.eq(-(id + 1)).all().item<bool>())
+                    failures.Add($"thread {id}, iteration {i}: a tensor holds another's values");
+            }
+        });
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void Out_of_memory_still_reaches_the_caller_as_libtorchs_error()
     {
         // 4 PiB: the cache gives up (even after releasing its idle blocks), its trampoline hands the request to
