@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Tvp.Bench;
 
 /// <summary>
-/// <c>per-mac [ROUNDS]</c>: MobileNet-V2 1.0/224 against MobileNet-V1 0.75/192 per published multiply-add (300 M vs 233 M),
-/// forward (no graph) and forward+backward-to-pixels, batch 16. The two networks run alternately, one call each per
+/// <c>per-mac [ROUNDS] [BATCH]</c>: MobileNet-V2 1.0/224 against MobileNet-V1 0.75/192 per published multiply-add (300 M vs 233 M),
+/// forward (no graph) and forward+backward-to-pixels, batch 16 unless given. The two networks run alternately, one call each per
 /// round, and the ratio (V2 images/s × 300 M) / (V1 images/s × 233 M) is taken per round: on a shared VM whose speed
 /// drifts by up to 1.5× within minutes, only ratios of neighbouring calls are stable. Reports the median and the
 /// quartiles over the rounds (after 3 warm-up rounds: oneDNN builds its kernels over the first calls).
@@ -17,15 +17,15 @@ public static class PerMacBench
     public static int Run(string[] args)
     {
         int rounds = args.Length > 0 ? int.Parse(args[0]) : 15;
-        var (fwd, fwdBwd) = Measure(rounds, Console.WriteLine);
-        Console.WriteLine($"MobileNet-V2 / V1-0.75/192 per multiply-add over {rounds} rounds: forward {fwd.Format()}, forward+backward {fwdBwd.Format()} (median [quartiles])");
+        int batch = args.Length > 1 ? int.Parse(args[1]) : 16;
+        var (fwd, fwdBwd) = Measure(rounds, Console.WriteLine, batch);
+        Console.WriteLine($"MobileNet-V2 / V1-0.75/192 per multiply-add over {rounds} rounds at batch {batch}: forward {fwd.Format()}, forward+backward {fwdBwd.Format()} (median [quartiles])");
         return 0;
     }
 
     /// <summary>Forward and forward+backward ratios over <paramref name="rounds"/> alternating rounds.</summary>
-    public static (RoundRatio Forward, RoundRatio ForwardBackward) Measure(int rounds, Action<string> log)
+    public static (RoundRatio Forward, RoundRatio ForwardBackward) Measure(int rounds, Action<string> log, int batch = 16)
     {
-        const int batch = 16;
         var nets = new (string Name, double Macs)[] { ("mobilenet_v2_1.0_224", 300e6), ("mobilenet_v1_0.75_192", 233e6) };
         string[] classes = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
         var task = TaskBatch.Classification(classes, Enumerable.Range(0, batch).Select(i => i % 10).ToArray());
