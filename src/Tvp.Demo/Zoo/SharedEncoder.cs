@@ -113,8 +113,16 @@ internal sealed class SharedEncoder : IDisposable
         return pixels.device_type == last.device_type && pixels.device_index == last.device_index && pixels.dtype == last.dtype
             && pixels.shape.SequenceEqual(last.shape) && pixels.stride().SequenceEqual(last.stride())
             && pixels.dtype == ScalarType.Float32 && pixels.storage_offset() == last.storage_offset()
-            && pixels.storage<float>().data_ptr() == last.storage<float>().data_ptr();
+            && DataPointer(pixels) == DataPointer(last);
     }
+
+    // The first element's address. Not storage<float>().data_ptr(): TorchSharp's Storage keeps the tensor's memory alive
+    // until the garbage collector finalises it, which held every step's pixel batch for as long (found with the tensor
+    // block cache's counters).
+    [System.Runtime.InteropServices.DllImport("LibTorchSharp")]
+    private static extern IntPtr THSTensor_data(IntPtr tensor);
+
+    private static IntPtr DataPointer(Tensor t) => THSTensor_data(t.Handle);
 
     private void Remember(Tensor input, Tensor map, bool grad)
     {
