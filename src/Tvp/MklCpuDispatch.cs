@@ -62,7 +62,7 @@ internal static class MklCpuDispatch
         if (!(Avx512F.IsSupported && Avx512CD.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported))
             return "unchanged: no AVX-512";
         torch.InitializeDeviceType(DeviceType.CPU); // loads libtorch (and its MKL) before anything has called BLAS
-        var slots = JumpSlots.Find("libtorch_cpu.so", Symbol);
+        var slots = JumpSlots.Find("libtorch_cpu.so", Symbol)[Symbol];
         if (slots.Count == 0) return $"unchanged: no {Symbol} slot in libtorch_cpu.so (or it is not loaded)";
         IntPtr target = Marshal.GetFunctionPointerForDelegate(AnswerYes);
         foreach (var slot in slots) JumpSlots.Write(slot, target);

@@ -121,8 +121,9 @@ internal static unsafe class TensorBlockCache
         torch.InitializeDeviceType(DeviceType.CPU); // loads libc10 and libtorch_cpu
         IntPtr c10Alloc = JumpSlots.Export(Libraries[0], AllocSymbol), c10Free = JumpSlots.Export(Libraries[0], FreeSymbol);
         if (c10Alloc == IntPtr.Zero || c10Free == IntPtr.Zero) return "off: libc10.so does not export alloc_cpu/free_cpu";
-        var allocSlots = Libraries.SelectMany(l => JumpSlots.Find(l, AllocSymbol)).ToList();
-        var freeSlots = Libraries.SelectMany(l => JumpSlots.Find(l, FreeSymbol)).ToList();
+        var found = Libraries.Select(l => JumpSlots.Find(l, AllocSymbol, FreeSymbol)).ToList();
+        var allocSlots = found.SelectMany(f => f[AllocSymbol]).ToList();
+        var freeSlots = found.SelectMany(f => f[FreeSymbol]).ToList();
         if (allocSlots.Count == 0 || freeSlots.Count == 0) return "off: no alloc_cpu/free_cpu jump slots in libtorch";
         IntPtr trampoline = AllocationTrampoline.Create((IntPtr)(delegate* unmanaged[Cdecl]<nuint, IntPtr>)&TryAllocate, c10Alloc);
         if (trampoline == IntPtr.Zero) return "off: the system refused an executable page";
