@@ -29,6 +29,18 @@ internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Weights [out, in/groups, k, k] (for exporters and benchmarks; the module owns them).</summary>
+    internal Tensor Weight => weight;
+
+    /// <summary>Bias [out], or null (for exporters and benchmarks; the module owns it).</summary>
+    internal Tensor? Bias => bias;
+
+    /// <summary>Stride (both axes).</summary>
+    internal long Stride => _stride;
+
+    /// <summary>How the zero padding is computed from the input size.</summary>
+    internal PaddingRule Padding => _rule;
+
     /// <summary>Output channels.</summary>
     public long OutChannels => weight.shape[0];
 
