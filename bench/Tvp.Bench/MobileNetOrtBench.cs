@@ -61,8 +61,7 @@ public static class MobileNetOrtBench
                 }
                 if (r >= 3) seconds.Add(t);
             }
-            double Median(IEnumerable<double> v) { var a = v.OrderBy(x => x).ToArray(); return a[a.Length / 2]; }
-            string Ips(int k) => $"{batch / Median(seconds.Select(t => t[k])):F1}";
+            string Ips(int k) => $"{batch / SuiteBench.Median(seconds.Select(t => t[k])):F1}";
             Console.WriteLine($"images/s (median of {rounds} rounds, batch {batch}): V2 tvp {Ips(0)}, ORT {Ips(1)}; V1 tvp {Ips(2)}, ORT {Ips(3)}");
             Console.WriteLine($"tvp / ORT images/s: V2 {RoundRatio.Of(seconds.Select(t => t[1] / t[0])).Format()}, V1 {RoundRatio.Of(seconds.Select(t => t[3] / t[2])).Format()}");
             double PerMac(double[] t, int engine) => nets[0].Macs / t[engine] / (nets[1].Macs / t[2 + engine]);
