@@ -10,10 +10,11 @@ using static TorchSharp.torch;
 namespace Tvp.Bench;
 
 /// <summary>
-/// <c>mobilenets-ort [ROUNDS] [BATCH]</c>: MobileNet-V2 1.0/224 and V1 0.75/192 forward in tvp against ONNX Runtime on
+/// <c>mobilenets-ort [ROUNDS] [BATCH] [--ort-no-spin]</c>: MobileNet-V2 1.0/224 and V1 0.75/192 forward in tvp against ONNX Runtime on
 /// the same weights. Each network (BatchNorms folded, as tvp runs it) is written out as an ONNX graph — Conv, Clip(0, 6),
 /// Add, GlobalAveragePool, Gemm, with each convolution's padding as tvp computes it at the native size — and ONNX
-/// Runtime runs it with its default optimisations (Conv + Clip fusion, its blocked NCHWc kernels), 2 intra-op threads.
+/// Runtime runs it with its default optimisations (Conv + Clip fusion, its blocked NCHWc kernels), 2 intra-op threads
+/// (<c>--ort-no-spin</c>: they do not spin-wait between runs — ORT slower, tvp's next call undisturbed).
 /// Per round, alternately: tvp V2, ORT V2, tvp V1, ORT V1 (batch 16, no graph; each the faster of two calls after an untimed
 /// one, see <see cref="Best"/>). Reports images/s (medians), the per-round
 /// ratios tvp/ORT per network, and V2/V1 per published multiply-add (300 M vs 233 M) for each engine: what a runtime
@@ -25,8 +26,10 @@ public static class MobileNetOrtBench
 
     public static int Run(string[] args)
     {
-        int rounds = args.Length > 0 ? int.Parse(args[0]) : 15;
-        int batch = args.Length > 1 ? int.Parse(args[1]) : 16;
+        var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        int rounds = positional.Length > 0 ? int.Parse(positional[0]) : 15;
+        int batch = positional.Length > 1 ? int.Parse(positional[1]) : 16;
+        bool noSpin = args.Contains("--ort-no-spin");
         Console.WriteLine($"load average {Machine.LoadAverage()}, torch threads {get_num_threads()}, ORT intra-op threads {Environment.ProcessorCount}");
         var nets = new[] { (Name: V2, Macs: 300e6), (Name: V1, Macs: 233e6) };
         var models = nets.Select(n => (ClassifierPromptable)ModelRegistry.Load(n.Name, CPU)).ToArray();
@@ -40,6 +43,7 @@ public static class MobileNetOrtBench
                 int size = m.Info.InputSize ?? 224;
                 var onnx = Export(m.Network, size);
                 using var options = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount };
+                if (noSpin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 sessions.Add(new InferenceSession(onnx.ToByteArray(), options));
                 var x = randn(new long[] { batch, 3, size, size }, generator: new Generator(1));
                 inputs.Add((x, OrtValue.CreateTensorValueFromMemory(x.data<float>().ToArray(), x.shape)));
