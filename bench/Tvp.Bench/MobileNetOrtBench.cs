@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using Tvp.Models;
 using Tvp.Models.Classifiers;
+using Google.Protobuf;
+using Tvp.Tests.Models.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,7 +42,7 @@ public static class MobileNetOrtBench
             foreach (var m in models)
             {
                 int size = m.Info.InputSize ?? 224;
-                var onnx = Export(m.Network, size);
+                var onnx = Export(m.Network, batch, size);
                 using var options = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount };
                 if (noSpin) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 sessions.Add(new InferenceSession(onnx.ToByteArray(), options));
@@ -110,11 +111,11 @@ public static class MobileNetOrtBench
         return r[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    /// <summary>The network as an ONNX graph at input size <paramref name="size"/> (input "x", output "logits").</summary>
-    private static ModelProto Export(ClassifierNetwork network, int size)
+    /// <summary>The network as an ONNX graph for [<paramref name="batch"/>, 3, <paramref name="size"/>, <paramref name="size"/>] input "x" and output "logits".</summary>
+    private static ModelProto Export(ClassifierNetwork network, int batch, int size)
     {
         var modules = network.named_modules().ToDictionary(m => m.name, m => m.module);
-        var graph = new GraphProto { Name = network.GetName() };
+        var onnx = new OnnxModelBuilder().Input("x", batch, 3, size, size).Output("logits");
         string current = "x";
         long h = size, w = size, channels = 3;
         int id = 0;
@@ -122,9 +123,7 @@ public static class MobileNetOrtBench
         string Constant(Tensor t, string name)
         {
             using var c = t.detach().contiguous().to(ScalarType.Float32);
-            var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.data<float>().ToArray().AsSpan())) };
-            proto.Dims.AddRange(t.shape);
-            graph.Initializer.Add(proto);
+            onnx.RawFloats(name, c.data<float>().ToArray(), t.shape);
             return name;
         }
         string Conv(PaddedConv2d conv, string input, bool relu6)
@@ -134,29 +133,18 @@ public static class MobileNetOrtBench
             var (top, bottom) = ConvPadding.Amounts(conv.Padding, h, k, s);
             var (left, right) = ConvPadding.Amounts(conv.Padding, w, k, s);
             string n = $"conv{id++}";
-            var node = new NodeProto { OpType = "Conv", Name = n };
-            node.Input.Add(input);
-            node.Input.Add(Constant(conv.Weight, n + ".weight"));
-            if (conv.Bias is { } b) node.Input.Add(Constant(b, n + ".bias"));
-            node.Output.Add(n);
-            long outChannels = conv.Weight.shape[0];
-            node.Attribute.Add(Ints("kernel_shape", k, k));
-            node.Attribute.Add(Ints("strides", s, s));
-            node.Attribute.Add(Ints("pads", top, left, bottom, right));
-            node.Attribute.Add(new AttributeProto { Name = "group", Type = AttributeProto.Types.AttributeType.Int, I = groups });
-            graph.Node.Add(node);
+            var inputs = new List<string> { input, Constant(conv.Weight, n + ".weight") };
+            if (conv.Bias is { } b) inputs.Add(Constant(b, n + ".bias"));
+            onnx.Node("Conv", inputs.ToArray(), [n], OnnxModelBuilder.Ints("kernel_shape", k, k), OnnxModelBuilder.Ints("strides", s, s),
+                OnnxModelBuilder.Ints("pads", top, left, bottom, right), OnnxModelBuilder.Int("group", groups));
             h = (h + top + bottom - k) / s + 1;
             w = (w + left + right - k) / s + 1;
-            channels = outChannels;
+            channels = conv.Weight.shape[0];
             if (!relu6) return n;
-            var clip = new NodeProto { OpType = "Clip", Name = n + ".relu6" };
-            clip.Input.Add(n); clip.Input.Add("zero"); clip.Input.Add("six");
-            clip.Output.Add(n + ".relu6");
-            graph.Node.Add(clip);
+            onnx.Node("Clip", [n, "zero", "six"], [n + ".relu6"]);
             return n + ".relu6";
         }
-        using (var zero = tensor(0f)) Constant(zero, "zero");
-        using (var six = tensor(6f)) Constant(six, "six");
+        onnx.RawFloats("zero", [0f]).RawFloats("six", [6f]); // scalar bounds
 
         if (network is MobileNetV2)
         {
@@ -174,9 +162,7 @@ public static class MobileNetOrtBench
                 }
                 if (channels == inChannels && h == inH)
                 {
-                    var add = new NodeProto { OpType = "Add", Name = $"add{i}" };
-                    add.Input.Add(input); add.Input.Add(current); add.Output.Add($"add{i}");
-                    graph.Node.Add(add);
+                    onnx.Node("Add", [input, current], [$"add{i}"]);
                     current = $"add{i}";
                 }
             }
@@ -185,36 +171,10 @@ public static class MobileNetOrtBench
             for (int i = 0; modules.TryGetValue($"layers.{i}", out var layer); i++) current = Conv((PaddedConv2d)layer, current, relu6: true);
         else throw new NotSupportedException(network.GetType().Name);
 
-        var pool = new NodeProto { OpType = "GlobalAveragePool", Name = "pool" };
-        pool.Input.Add(current); pool.Output.Add("pool"); graph.Node.Add(pool);
-        var flat = new NodeProto { OpType = "Flatten", Name = "flat" };
-        flat.Input.Add("pool"); flat.Output.Add("flat"); graph.Node.Add(flat);
         var head = (TorchSharp.Modules.Linear)(modules.TryGetValue("classifier.1", out var c1) ? c1 : modules["classifier"]);
-        var gemm = new NodeProto { OpType = "Gemm", Name = "logits" };
-        gemm.Input.Add("flat"); gemm.Input.Add(Constant(head.weight!, "head.weight")); gemm.Input.Add(Constant(head.bias!, "head.bias"));
-        gemm.Output.Add("logits");
-        gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-        graph.Node.Add(gemm);
-
-        graph.Input.Add(Value("x", new TensorShapeProto.Types.Dimension { DimParam = "N" }, 3, size, size));
-        graph.Output.Add(Value("logits", new TensorShapeProto.Types.Dimension { DimParam = "N" }, head.weight!.shape[0]));
-        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "tvp bench" };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return model;
-    }
-
-    private static AttributeProto Ints(string name, params long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
-
-    private static ValueInfoProto Value(string name, TensorShapeProto.Types.Dimension first, params long[] rest)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(first);
-        foreach (var d in rest) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+        onnx.Node("GlobalAveragePool", [current], ["pool"])
+            .Node("Flatten", ["pool"], ["flat"])
+            .Node("Gemm", ["flat", Constant(head.weight!, "head.weight"), Constant(head.bias!, "head.bias")], ["logits"], OnnxModelBuilder.Int("transB", 1));
+        return onnx.Model;
     }
 }
