@@ -6,13 +6,13 @@ namespace Tvp.Bench;
 /// The machine a benchmark ran on: CPU model (<c>/proc/cpuinfo</c>), logical cores, libtorch's thread count and the
 /// load average (<c>/proc/loadavg</c>, 1/5/15 min) at the start and end, so figures from a shared machine say how
 /// loaded it was, which of MKL's code paths libtorch's BLAS runs (<see cref="MklCpuDispatch"/>) and whether large
-/// tensors reuse freed blocks (<see cref="TensorBlockCache"/>).
+/// tensors reuse freed blocks (<see cref="TensorBlockCache"/>) and how long idle OpenMP workers spin (<see cref="OpenMpWaiting"/>).
 /// </summary>
-public sealed record Machine(string CpuModel, int LogicalCores, int TorchThreads, string LoadAverageStart, string? LoadAverageEnd = null, string Blas = "", string Memory = "")
+public sealed record Machine(string CpuModel, int LogicalCores, int TorchThreads, string LoadAverageStart, string? LoadAverageEnd = null, string Blas = "", string Memory = "", string Threads = "")
 {
     /// <summary>The machine now.</summary>
     public static Machine Describe() => new(ReadCpuModel(), Environment.ProcessorCount, get_num_threads(), LoadAverage(),
-        Blas: "MKL dispatch: " + MklCpuDispatch.Description, Memory: "tensor block cache: " + TensorBlockCache.Description);
+        Blas: "MKL dispatch: " + MklCpuDispatch.Description, Memory: "tensor block cache: " + TensorBlockCache.Description, Threads: "OpenMP waiting: " + OpenMpWaiting.Description);
 
     /// <summary>The first three fields of /proc/loadavg ("unknown" where there is none).</summary>
     public static string LoadAverage() =>

@@ -76,7 +76,7 @@ public static class SuiteBench
         if (only.Length > 0) families = families.Where(f => only.Any(o => f.Model.Contains(o, StringComparison.OrdinalIgnoreCase))).ToList();
 
         var machine = Machine.Describe();
-        Console.WriteLine($"suite: {machine.CpuModel}, {machine.LogicalCores} cores, torch threads {machine.TorchThreads}, load average {machine.LoadAverageStart}; {machine.Blas}; {machine.Memory}");
+        Console.WriteLine($"suite: {machine.CpuModel}, {machine.LogicalCores} cores, torch threads {machine.TorchThreads}, load average {machine.LoadAverageStart}; {machine.Blas}; {machine.Memory}; {machine.Threads}");
         double peak = SgemmPeak(full ? 4096 : 2048);
         Console.WriteLine($"  sgemm peak {peak:F1} GFLOP/s");
 
@@ -280,7 +280,7 @@ public static class SuiteBench
         static string G(Phase? p) => p is null ? "–" : p.Gflops is null ? F(p.ImagesPerSecond) : $"{F(p.ImagesPerSecond)} ({F(p.Gflops)} GF/s, {F(p.PercentOfPeak, "F0")} %)";
         var sb = new StringBuilder();
         sb.AppendLine($"tvp bench ({r.Size}, {r.Steps} timed steps each), {r.TimeUtc:yyyy-MM-dd HH:mm} UTC — {r.Machine.CpuModel}, {r.Machine.LogicalCores} cores, " +
-            $"torch threads {r.Machine.TorchThreads}, load average {r.Machine.LoadAverageStart} → {r.Machine.LoadAverageEnd}; {r.Machine.Blas}; {r.Machine.Memory}; **sgemm peak {F(r.SgemmPeakGflops)} GFLOP/s**");
+            $"torch threads {r.Machine.TorchThreads}, load average {r.Machine.LoadAverageStart} → {r.Machine.LoadAverageEnd}; {r.Machine.Blas}; {r.Machine.Memory}; {r.Machine.Threads}; **sgemm peak {F(r.SgemmPeakGflops)} GFLOP/s**");
         sb.AppendLine();
         sb.AppendLine("| family | batch | eval img/s | VP step img/s | TVP step img/s (FCA, clean cached) | TVP step img/s (FCA, clean recomputed) | TVP + TSE step img/s | reference TVP + TSE img/s | TVP/VP step time, clean cached | TVP/VP, clean recomputed | reference / TVP + TSE | peak RSS GB |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");

@@ -49,6 +49,7 @@ internal static class MklCpuDispatch
 #pragma warning restore CA2255
     internal static void Configure()
     {
+        OpenMpWaiting.Configure(); // before libtorch (and its OpenMP runtime) load below
         // Never fail the host: libtorch that cannot load reports itself at its first use, with its own message.
         try { Description = TryApply(); }
         catch (Exception e) { Description = $"unchanged ({e.GetType().Name}: {e.Message.Split('\n')[0]})"; }
