@@ -41,55 +41,55 @@ internal static unsafe partial class InvertedResidualKernel
         int needed = last - first + 1;
         bool window = (long)needed * wRow * sizeof(float) <= WindowBytes;
         int eRows = window ? needed : 3, dRows = window ? rowEnd - rowStart : 1;
-        nuint bytes = (nuint)((long)eRows * wRow + (long)dRows * g.OutWidth * (ch16 + p.Out16)) * sizeof(float);
+        nuint bytes = (nuint)((long)(eRows + 1) * wRow + (long)dRows * g.OutWidth * (ch16 + p.Out16)) * sizeof(float);
         float* scratch = (float*)NativeMemory.AlignedAlloc(bytes, 64);
         try
         {
             float* e = scratch, d = e + (long)eRows * wRow, proj = d + (long)dRows * g.OutWidth * ch16;
+            float* zeroRow = proj + (long)dRows * g.OutWidth * p.Out16; // the zero padding above and below, as a row
+            new Span<float>(zeroRow, wRow).Clear();
             float* xImage = x + (long)image * g.Height * g.Width * p.In;
             float* yImage = y + (long)image * g.OutHeight * g.OutWidth * p.Out;
             var rows = stackalloc float*[3];
             if (window)
             {
                 // Every expanded row these output rows need, in one product; then every depthwise row; then one projection.
-                Expand(p, xImage + (long)first * g.Width * p.In, needed * g.Width, e);
+                e = Expand(p, xImage + (long)first * g.Width * p.In, needed * g.Width, e);
                 if (maskEImage != null) InsideBits(e, (long)needed * g.Width * words, maskEImage + (long)first * g.Width * words);
                 for (int r = rowStart; r < rowEnd; r++)
                 {
                     for (int kh = 0; kh < 3; kh++)
                     {
                         int i = r * g.Stride - g.Top + kh;
-                        rows[kh] = i < 0 || i >= g.Height ? null : e + (long)(i - first) * wRow;
+                        rows[kh] = i < 0 || i >= g.Height ? zeroRow : e + (long)(i - first) * wRow;
                     }
                     DepthwiseRow(p, g, rows, d + (long)(r - rowStart) * g.OutWidth * ch16);
                     if (maskDImage != null) InsideBits(d + (long)(r - rowStart) * g.OutWidth * ch16, (long)g.OutWidth * words, maskDImage + (long)r * g.OutWidth * words);
                 }
-                int m = (rowEnd - rowStart) * g.OutWidth;
-                Gemm<Identity>(d, ch16, m, p.Hidden, p.Projection, p.Out16, p.ProjectionBias, proj, p.Out16);
-                Store(p, g, proj, xImage, yImage, rowStart, rowEnd);
+                Project(p, g, d, proj, xImage, yImage, rowStart, rowEnd);
                 return;
             }
             // Row by row: the expanded rows live in a ring of three slots (each computed once).
             Span<int> tags = stackalloc int[3] { -1, -1, -1 };
+            var slots = stackalloc float*[3];
             for (int r = rowStart; r < rowEnd; r++)
             {
                 for (int kh = 0; kh < 3; kh++)
                 {
                     int i = r * g.Stride - g.Top + kh;
-                    if (i < 0 || i >= g.Height) { rows[kh] = null; continue; }
+                    if (i < 0 || i >= g.Height) { rows[kh] = zeroRow; continue; }
                     float* slot = e + (i % 3) * wRow;
                     if (tags[i % 3] != i)
                     {
-                        Expand(p, xImage + (long)i * g.Width * p.In, g.Width, slot);
-                        if (maskEImage != null) InsideBits(slot, (long)g.Width * words, maskEImage + (long)i * g.Width * words);
+                        slots[i % 3] = Expand(p, xImage + (long)i * g.Width * p.In, g.Width, slot);
+                        if (maskEImage != null) InsideBits(slots[i % 3], (long)g.Width * words, maskEImage + (long)i * g.Width * words);
                         tags[i % 3] = i;
                     }
-                    rows[kh] = slot;
+                    rows[kh] = slots[i % 3];
                 }
                 DepthwiseRow(p, g, rows, d);
                 if (maskDImage != null) InsideBits(d, (long)g.OutWidth * words, maskDImage + (long)r * g.OutWidth * words);
-                Gemm<Identity>(d, ch16, g.OutWidth, p.Hidden, p.Projection, p.Out16, p.ProjectionBias, proj, p.Out16);
-                Store(p, g, proj, xImage, yImage, r, r + 1);
+                Project(p, g, d, proj, xImage, yImage, r, r + 1);
             }
         }
         finally { NativeMemory.AlignedFree(scratch); }
@@ -106,18 +106,36 @@ internal static unsafe partial class InvertedResidualKernel
         }
     }
 
-    /// <summary>y rows [r0, r1) = projection rows [(r1 − r0)·OutW, Out16] (+ the input's pixels when residual).</summary>
-    private static void Store(InvertedResidualWeights p, InvertedResidualGeometry g, float* proj, float* xImage, float* yImage, int r0, int r1)
+    /// <summary>
+    /// y rows [r0, r1) = d · Wp + bp (+ the input's pixels when residual). With a multiple of 16 output channels the product
+    /// writes y directly; otherwise into <paramref name="proj"/> [(r1 − r0)·OutW, Out16], copied out without the padding.
+    /// </summary>
+    private static void Project(InvertedResidualWeights p, InvertedResidualGeometry g, float* d, float* proj, float* xImage, float* yImage, int r0, int r1)
     {
         int pixels = (r1 - r0) * g.OutWidth;
         float* yRows = yImage + (long)r0 * g.OutWidth * p.Out;
         float* xRows = g.Residual ? xImage + (long)r0 * g.Width * p.In : null; // residual: same size, In = Out
+        if (p.Out == p.Out16)
+        {
+            Gemm<Identity>(d, p.Hidden16, pixels, p.Hidden, p.Projection, p.Out16, p.ProjectionBias, yRows, p.Out);
+            if (xRows != null)
+            {
+                long n = (long)pixels * p.Out;
+                for (long j = 0; j < n; j += 16) Vector512.Store(Vector512.Load(yRows + j) + Vector512.Load(xRows + j), yRows + j);
+            }
+            return;
+        }
+        Gemm<Identity>(d, p.Hidden16, pixels, p.Hidden, p.Projection, p.Out16, p.ProjectionBias, proj, p.Out16);
         for (int c = 0; c < pixels; c++) StoreChannels(proj + (long)c * p.Out16, xRows is null ? null : xRows + (long)c * p.In, yRows + (long)c * p.Out, p.Out);
     }
 
-    /// <summary>Expanded pixels [count, Hidden16] = ReLU6(x [count, In] · We + be), or the input itself (padded) without expansion.</summary>
-    private static void Expand(InvertedResidualWeights p, float* xRow, int count, float* e)
+    /// <summary>
+    /// Expanded pixels [count, Hidden16] = ReLU6(x [count, In] · We + be), written to <paramref name="e"/>; without expansion the
+    /// input itself: x's own rows when In is a multiple of 16 (returned, nothing copied), else a padded copy in e.
+    /// </summary>
+    private static float* Expand(InvertedResidualWeights p, float* xRow, int count, float* e)
     {
+        if (p.Expansion is null && p.In == p.Hidden16) return xRow;
         if (p.Expansion is null)
         {
             for (int c = 0; c < count; c++)
@@ -126,12 +144,13 @@ internal static unsafe partial class InvertedResidualKernel
                 new ReadOnlySpan<float>(xRow + c * p.In, p.In).CopyTo(new Span<float>(dst, p.In));
                 new Span<float>(dst + p.In, p.Hidden16 - p.In).Clear();
             }
-            return;
+            return e;
         }
         Gemm<ReLU6>(xRow, p.In, count, p.In, p.Expansion, p.Hidden16, p.ExpansionBias, e, p.Hidden16);
+        return e;
     }
 
-    /// <summary>d [OutW, Hidden16] = ReLU6(depthwise 3×3 over the three expanded rows + bd); null rows are zero padding.</summary>
+    /// <summary>d [OutW, Hidden16] = ReLU6(depthwise 3×3 over the three expanded rows + bd); rows above or below the image are a zero row (or null).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void DepthwiseRow(InvertedResidualWeights p, InvertedResidualGeometry g, float** rows, float* d)
     {
@@ -149,7 +168,8 @@ internal static unsafe partial class InvertedResidualKernel
             {
                 // Interior columns, four at a time with two partial sums each: eight independent FMA chains instead of
                 // one nine-deep chain per output (the latency, not the arithmetic, bounded the one-at-a-time loop).
-                int lo = (g.Left + s - 1) / s, hi = Math.Min(g.OutWidth, (w - 3 + g.Left) / s + 1);
+                int span = w - 3 + g.Left;                                // the last interior column c has c·s ≤ span
+                int lo = (g.Left + s - 1) / s, hi = span < 0 ? 0 : Math.Min(g.OutWidth, span / s + 1);
                 for (; c < lo; c++) DepthwiseColumn(p, g, rows, d, v, c);
                 int step = s * ch16;
                 for (; c + 4 <= hi; c += 4)
@@ -165,6 +185,14 @@ internal static unsafe partial class InvertedResidualKernel
                     float* dc = d + c * ch16 + v;
                     Vector512.Store(ReLU6.Apply(p0 + q0), dc); Vector512.Store(ReLU6.Apply(p1 + q1), dc + ch16);
                     Vector512.Store(ReLU6.Apply(p2 + q2), dc + 2 * ch16); Vector512.Store(ReLU6.Apply(p3 + q3), dc + 3 * ch16);
+                }
+                for (; c < hi; c++)
+                {
+                    int o = (c * s - g.Left) * ch16 + v;
+                    var p0 = Tap3(r0 + o, ch16, w00, w01, w02, bias);
+                    var q0 = Tap3(r1 + o, ch16, w10, w11, w12, Vector512<float>.Zero);
+                    var u0 = Tap3(r2 + o, ch16, w20, w21, w22, Vector512<float>.Zero);
+                    Vector512.Store(ReLU6.Apply(p0 + q0 + u0), d + c * ch16 + v);
                 }
             }
             for (; c < g.OutWidth; c++) DepthwiseColumn(p, g, rows, d, v, c);

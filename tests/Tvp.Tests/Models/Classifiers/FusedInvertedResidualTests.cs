@@ -21,7 +21,8 @@ public sealed class FusedInvertedResidualTests
         { 16, 24, 2, 6, 18, 16, false, 1 },
         { 24, 24, 1, 6, 13, 9, false, 3 },
         { 24, 24, 1, 6, 40, 33, true, 2 },      // several backward bands
-        { 32, 16, 1, 1, 11, 12, false, 2 },   // no expansion (MobileNet-V2's first block)
+        { 32, 16, 1, 1, 11, 12, false, 2 },   // no expansion (MobileNet-V2's first block): the input rows read in place
+        { 12, 12, 1, 1, 9, 8, true, 2 },      // no expansion, channels off the 16-float blocks (a padded copy), residual
         { 12, 12, 1, 3, 7, 7, true, 1 },        // channels off the 16-float blocks, residual
         { 8, 20, 2, 5, 5, 6, true, 2 },
         { 40, 40, 1, 6, 96, 5, false, 1 },    // tall: bands and carried gradient rows
@@ -80,15 +81,23 @@ public sealed class FusedInvertedResidualTests
         Assert.True(g64.abs().max().item<double>() > 0, "a gradient reached the input");
     }
 
+    /// <summary>
+    /// The shipped MobileNet-V2 runs all 17 blocks fused, forward and backward, with libtorch's logits; and each of its blocks,
+    /// on the network's own activations (real weights, real inputs), matches float64 as closely as libtorch's float32 does.
+    /// Whole-network input gradients are not compared between the two float32 paths: their activations differ in the last
+    /// bits, which moves a few values across a ReLU6 boundary (0 or 6) and changes the gradient there — libtorch's own block
+    /// fed the fused chain's input differed from itself by 8e-3 of the gradient's scale — so that comparison measures
+    /// rounding luck, not the kernel.
+    /// </summary>
     [SharedFact]
-    public void MobileNetV2RunsEveryBlockFusedWithTheSameLogitsAndGradients()
+    public void MobileNetV2RunsEveryBlockFusedAndEachBlockMatchesFloat64()
     {
         using var model = ClassifierPromptable.Load(SharedData.Path("models", "mobilenet_v2_1.0_224.json"));
         using var scope = NewDisposeScope();
         var pixels = rand(new long[] { 2, 3, 200, 232 }, generator: new Generator(4)); // not the native size
         var candidates = Enumerable.Range(0, 10).Select(i => model.Labels[i]).ToArray();
         var batch = Tvp.Data.TaskBatch.Classification(candidates, [2, 8]);
-        (Tensor Logits, Tensor Gradient, long Forwards, long Backwards) Run(bool fused)
+        (Tensor Logits, long Forwards, long Backwards) Run(bool fused)
         {
             FusedInvertedResidual.Enabled = fused;
             try
@@ -96,9 +105,10 @@ public sealed class FusedInvertedResidualTests
                 long f = FusedInvertedResidual.Forwards, b = FusedInvertedResidual.Backwards;
                 var x = pixels.clone().requires_grad_(true);
                 model.TaskLoss(x, batch).backward();
+                Assert.True(x.grad!.abs().max().item<float>() > 0, "a gradient reached the pixels");
                 Tensor logits;
                 using (no_grad()) logits = model.Logits(pixels);
-                return (logits, x.grad!.clone(), FusedInvertedResidual.Forwards - f, FusedInvertedResidual.Backwards - b);
+                return (logits, FusedInvertedResidual.Forwards - f, FusedInvertedResidual.Backwards - b);
             }
             finally { FusedInvertedResidual.Enabled = true; }
         }
@@ -107,18 +117,46 @@ public sealed class FusedInvertedResidualTests
         if (InvertedResidualKernel.Supported)
             Assert.True(fusedRun.Forwards == 2 * 17 && fusedRun.Backwards == 17, $"all 17 blocks fused: {fusedRun.Forwards} forwards, {fusedRun.Backwards} backwards");
         Assert.Equal(0, torchRun.Forwards);
-        // Both float32 runs against the network in float64 (libtorch's own kernels): the fused one may not be the worse by much.
-        using var model64 = ClassifierPromptable.Load(SharedData.Path("models", "mobilenet_v2_1.0_224.json"));
-        model64.Network.to(ScalarType.Float64);
-        var x64 = pixels.to(ScalarType.Float64).requires_grad_(true);
-        model64.TaskLoss(x64, batch).backward();
-        Tensor logits64;
-        using (no_grad()) logits64 = model64.Logits(pixels.to(ScalarType.Float64));
-        double Rel(Tensor a, Tensor b) => (a.to(ScalarType.Float64) - b.to(ScalarType.Float64)).abs().max().item<double>() / Math.Max(b.to(ScalarType.Float64).abs().max().item<double>(), 1e-30);
-        double fusedLogits = Rel(fusedRun.Logits, logits64), torchLogits = Rel(torchRun.Logits, logits64);
-        double fusedGradient = Rel(fusedRun.Gradient, x64.grad!), torchGradient = Rel(torchRun.Gradient, x64.grad!);
-        Assert.True(fusedLogits <= Math.Max(2 * torchLogits, 1e-5), $"logits vs float64: fused {fusedLogits:E2}, libtorch {torchLogits:E2} of their scale");
-        Assert.True(fusedGradient <= Math.Max(2 * torchGradient, 1e-4), $"input gradients vs float64: fused {fusedGradient:E2}, libtorch {torchGradient:E2} of their scale");
+        double logitsDiff = (fusedRun.Logits - torchRun.Logits).abs().max().item<float>() / torchRun.Logits.abs().max().item<float>();
+        Assert.True(logitsDiff <= 1e-4, $"logits fused vs libtorch differ by {logitsDiff:E2} of their scale");
+
+        // Block by block on the network's activations.
+        var features = model.Network.named_children().First(c => c.name == "features").module;
+        var h = ChannelsLastTensor.Of(pixels);
+        var g = new Generator(6);
+        int blocks = 0;
+        foreach (var (name, child) in features.named_children())
+        {
+            var layer = (nn.Module<Tensor, Tensor>)child;
+            if (child is InvertedResidual block)
+            {
+                Tensor upstream;
+                using (no_grad()) upstream = randn(block.forward(h).shape, generator: g);
+                (Tensor Y, Tensor Gx) Block(bool fused, ScalarType dtype)
+                {
+                    FusedInvertedResidual.Enabled = fused;
+                    try
+                    {
+                        var input = h.to(dtype).detach().requires_grad_(true);
+                        var y = block.forward(input);
+                        y.backward([upstream.to(dtype)]);
+                        return (y.detach().to(ScalarType.Float64), input.grad!.to(ScalarType.Float64));
+                    }
+                    finally { FusedInvertedResidual.Enabled = true; }
+                }
+                var (yFused, gFused) = Block(fused: true, ScalarType.Float32);
+                var (yTorch, gTorch) = Block(fused: false, ScalarType.Float32);
+                block.to(ScalarType.Float64);
+                var (y64, g64) = Block(fused: false, ScalarType.Float64);
+                block.to(ScalarType.Float32);
+                double Rel(Tensor a, Tensor b) => (a - b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-30);
+                Assert.True(Rel(yFused, y64) <= Math.Max(4 * Rel(yTorch, y64), 1e-5), $"block {name} output vs float64: fused {Rel(yFused, y64):E2}, libtorch {Rel(yTorch, y64):E2}");
+                Assert.True(Rel(gFused, g64) <= Math.Max(4 * Rel(gTorch, g64), 1e-5), $"block {name} input gradient vs float64: fused {Rel(gFused, g64):E2}, libtorch {Rel(gTorch, g64):E2}");
+                blocks++;
+            }
+            using (no_grad()) h = layer.forward(h);
+        }
+        Assert.Equal(17, blocks);
     }
 
     private static void FoldAll(nn.Module block)
