@@ -20,6 +20,7 @@ public static class Program
         ["suite"] = ("every family: eval / VP / TVP / reference-loop images/s, GFLOP/s vs sgemm peak, TVP/VP, ONNX vs ORT, V2/V1 per-MAC: suite [--full] [--out DIR] [--scale-json FILE] [--only a,b]", SuiteBench.Run),
         ["per-mac"] = ("MobileNet-V2 vs V1-0.75/192 per multiply-add, forward and forward+backward, alternating rounds: per-mac [ROUNDS] [BATCH]", PerMacBench.Run),
         ["mobilenets-ort"] = ("MobileNet-V2 and V1-0.75/192 forward in tvp vs ONNX Runtime on the same weights, and each engine's V2/V1 per multiply-add: mobilenets-ort [ROUNDS] [BATCH] [--ort-no-spin]", MobileNetOrtBench.Run),
+        ["fused-blocks"] = ("MobileNet-V2 with fused inverted residual blocks vs libtorch layers, forward and forward+backward, alternating: fused-blocks [ROUNDS] [BATCH]", FusedBlocksBench.Run),
         ["demo"] = ("shared ResNet-18 encoder images/s at demo resolutions, forward and forward+backward", DemoBench.Run),
     };
 

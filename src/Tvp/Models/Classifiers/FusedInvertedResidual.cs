@@ -83,10 +83,32 @@ internal static unsafe class FusedInvertedResidual
             int n = (int)maskD.shape[0];
             using var gyView = gradOutput.permute(0, 2, 3, 1);                                 // [N, H', W', Out]
             using var gy = gyView.contiguous();
-            var gx = empty(new long[] { n, g.Height, g.Width, p.In }, dtype: ScalarType.Float32); // [N, H, W, In]
+            var gx = zeros(new long[] { n, g.Height, g.Width, p.In }, dtype: ScalarType.Float32); // [N, H, W, In]; rows no output reads stay 0
             float* gyp = (float*)THSTensor_data(gy.Handle), gxp = (float*)THSTensor_data(gx.Handle);
             ushort* me = (ushort*)THSTensor_data(maskE.Handle), md = (ushort*)THSTensor_data(maskD.Handle);
-            Parallel.For(0, n, Threads(), image => InvertedResidualKernel.BackwardImage(p, g, gyp, gxp, me, md, image));
+            // Images × row parts, as in the forward: with fewer images than workers each image is split into parts of at
+            // least two output rows (so that a part's two seams do not overlap); the seam rows both neighbours add to are
+            // summed and finished after the parts.
+            int threads = get_num_threads();
+            int parts = Math.Max(1, Math.Min(g.OutHeight / 2, (threads + n - 1) / n));
+            long seamFloats = (long)(3 - g.Stride) * g.Width * p.Hidden16;                    // [≤ 3 − s rows, W, Hidden16]
+            float* seams = parts > 1 ? (float*)NativeMemory.AlignedAlloc((nuint)(n * (parts - 1) * 2 * seamFloats * sizeof(float)), 64) : null;
+            try
+            {
+                float* Seam(int image, int boundary, int side) => seams + ((long)(image * (parts - 1) + boundary - 1) * 2 + side) * seamFloats;
+                int Row(int part) => g.OutHeight * part / parts;
+                Parallel.For(0, n * parts, Threads(), item =>
+                {
+                    int image = item / parts, part = item % parts;
+                    InvertedResidualKernel.BackwardRows(p, g, gyp, gxp, me, md, image, Row(part), Row(part + 1),
+                        part > 0 ? Seam(image, part, 1) : null, part < parts - 1 ? Seam(image, part + 1, 0) : null);
+                });
+                for (int image = 0; image < n; image++)
+                    for (int b = 1; b < parts; b++)
+                        InvertedResidualKernel.FinishSeam(p, g, gxp, me, image, Row(b), Seam(image, b, 0), Seam(image, b, 1));
+                if (g.Residual) Parallel.For(0, n, Threads(), image => InvertedResidualKernel.AddResidual(p, g, gyp, gxp, image));
+            }
+            finally { if (seams != null) NativeMemory.AlignedFree(seams); }
             using (gx) return [gx.permute(0, 3, 1, 2), null!, null!];                         // [N, In, H, W], channels-last strides
         }
     }

@@ -19,16 +19,32 @@ internal static unsafe partial class InvertedResidualKernel
     private static readonly Vector512<int> LaneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
 
     /// <summary>
-    /// gx [H, W, In] of image <paramref name="image"/> (every row written) from gy [H', W', Out] and the forward's ReLU6 masks
-    /// (<see cref="ForwardRows"/>): gD = (gY · Wpᵀ) ⊙ maskD, gE = depthwiseᵀ(gD) ⊙ maskE, gX = gE · Weᵀ (+ gY with the residual),
-    /// a band of output rows at a time; gradient rows shared with the next band are carried over, not recomputed.
+    /// The expanded rows that the depthwise taps of output rows on both sides of <paramref name="boundary"/> (the first output
+    /// row of a later part of an image) reach: each side adds part of their gradient. (First row, count.)
     /// </summary>
-    public static void BackwardImage(InvertedResidualWeights p, InvertedResidualGeometry g, float* gy, float* gx, ushort* maskE, ushort* maskD, int image)
+    public static (int First, int Count) Seam(InvertedResidualGeometry g, int boundary)
+    {
+        int first = boundary * g.Stride - g.Top, last = Math.Min(g.Height - 1, (boundary - 1) * g.Stride - g.Top + 2);
+        return (first, Math.Max(0, last - first + 1));
+    }
+
+    /// <summary>
+    /// gx rows of image <paramref name="image"/> from gy rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) and the
+    /// forward's ReLU6 masks (<see cref="ForwardRows"/>): gD = (gY · Wpᵀ) ⊙ maskD, gE = depthwiseᵀ(gD) ⊙ maskE, gX = gE · Weᵀ,
+    /// a band of output rows at a time; gradient rows shared with the next band are carried over, not recomputed. gx must be
+    /// zero beforehand (rows no output reads stay so); the residual's + gY is <see cref="AddResidual"/>. When the image is
+    /// split into parts, this part's unmasked share of the seam rows at its start goes to <paramref name="seamBefore"/> and
+    /// of those at its end to <paramref name="seamAfter"/> ([Seam.Count, W, Hidden16] each), for <see cref="FinishSeam"/>.
+    /// </summary>
+    public static void BackwardRows(InvertedResidualWeights p, InvertedResidualGeometry g, float* gy, float* gx, ushort* maskE, ushort* maskD,
+        int image, int rowStart, int rowEnd, float* seamBefore = null, float* seamAfter = null)
     {
         int ch16 = p.Hidden16, words = ch16 / 16, wRow = g.Width * ch16, s = g.Stride, outRow = g.OutWidth * ch16;
-        int band = (int)Math.Clamp((BackwardWindowBytes / ((long)wRow * sizeof(float)) - 3) / s + 1, 1, g.OutHeight);
+        int band = (int)Math.Clamp((BackwardWindowBytes / ((long)wRow * sizeof(float)) - 3) / s + 1, 1, rowEnd - rowStart);
         int maxE = s * (band - 1) + 3;
         long eFloats = (long)maxE * wRow, dFloats = (long)band * outRow, gxFloats = (long)maxE * g.Width * p.In16;
+        var (seamFirst, seamCount) = rowStart == 0 ? (0, 0) : Seam(g, rowStart);
+        int owned = seamFirst + seamCount;                                                 // rows before it belong to the seam
         float* scratch = (float*)NativeMemory.AlignedAlloc((nuint)((eFloats + dFloats + gxFloats) * sizeof(float)), 64);
         try
         {
@@ -37,11 +53,10 @@ internal static unsafe partial class InvertedResidualKernel
             float* gxImage = gx + (long)image * g.Height * g.Width * p.In;
             ushort* maskEImage = maskE + (long)image * g.Height * g.Width * words;
             ushort* maskDImage = maskD + (long)image * g.OutHeight * g.OutWidth * words;
-            new Span<float>(gxImage, g.Height * g.Width * p.In).Clear();                  // rows no output reads keep a zero gradient
             int carried = 0;                                                                // gradient rows handed on from the previous band
-            for (int r0 = 0; r0 < g.OutHeight; r0 += band)
+            for (int r0 = rowStart; r0 < rowEnd; r0 += band)
             {
-                int r1 = Math.Min(g.OutHeight, r0 + band);
+                int r1 = Math.Min(rowEnd, r0 + band);
                 int first = Math.Max(0, r0 * s - g.Top), last = Math.Min(g.Height - 1, (r1 - 1) * s - g.Top + 2);
                 int count = last - first + 1;
                 // gD = (gY · Wpᵀ) ⊙ maskD
@@ -58,21 +73,48 @@ internal static unsafe partial class InvertedResidualKernel
                         if (i < 0 || i >= g.Height) continue;
                         DepthwiseTransposedRow(p, g, gd + (long)(r - r0) * outRow, kh, ge + (long)(i - first) * wRow);
                     }
-                // Rows no later band touches are final: mask, multiply by Weᵀ into gx. The rest move to the front.
+                // Rows no later band touches are final: seam rows go out as they are, the rest are masked and multiplied by
+                // Weᵀ into gx. The rows a later band still adds to move to the front.
                 int final = r1 == g.OutHeight ? last : Math.Min(last, r1 * s - g.Top - 1);
                 int done = Math.Max(final - first + 1, 0);
-                if (done > 0) FinishRows(p, g, ge, maskEImage + (long)first * g.Width * words, done, gxBand, gxImage + (long)first * g.Width * p.In);
+                int toSeam = Math.Clamp(owned - first, 0, done);
+                if (toSeam > 0) Buffer.MemoryCopy(ge, seamBefore + (long)(first - seamFirst) * wRow, (long)toSeam * wRow * sizeof(float), (long)toSeam * wRow * sizeof(float));
+                if (done > toSeam)
+                    FinishRows(p, g, ge + (long)toSeam * wRow, maskEImage + (long)(first + toSeam) * g.Width * words, done - toSeam, gxBand,
+                        gxImage + (long)(first + toSeam) * g.Width * p.In);
                 carried = count - done;
                 if (carried > 0) Buffer.MemoryCopy(ge + (long)done * wRow, ge, eFloats * sizeof(float), (long)carried * wRow * sizeof(float));
             }
-            if (g.Residual)
-            {
-                long n = (long)g.Height * g.Width * p.In, j = 0;                           // same size: In = Out, H = H'
-                for (; j + 16 <= n; j += 16) Vector512.Store(Vector512.Load(gxImage + j) + Vector512.Load(gyImage + j), gxImage + j);
-                for (; j < n; j++) gxImage[j] += gyImage[j];
-            }
+            if (carried > 0) // the seam with the next part (rowEnd < H'): exactly its rows
+                Buffer.MemoryCopy(ge, seamAfter, (long)carried * wRow * sizeof(float), (long)carried * wRow * sizeof(float));
         }
         finally { NativeMemory.AlignedFree(scratch); }
+    }
+
+    /// <summary>gx seam rows = (before + after) ⊙ maskE · Weᵀ: the two parts' shares of the rows at <paramref name="boundary"/>.</summary>
+    public static void FinishSeam(InvertedResidualWeights p, InvertedResidualGeometry g, float* gx, ushort* maskE, int image, int boundary, float* after, float* before)
+    {
+        var (first, count) = Seam(g, boundary);
+        if (count == 0) return;
+        long n = (long)count * g.Width * p.Hidden16;
+        for (long j = 0; j < n; j += 16) Vector512.Store(Vector512.Load(after + j) + Vector512.Load(before + j), after + j);
+        float* gxBand = (float*)NativeMemory.AlignedAlloc((nuint)((long)count * g.Width * p.In16 * sizeof(float)), 64);
+        try
+        {
+            int words = p.Hidden16 / 16;
+            FinishRows(p, g, after, maskE + ((long)image * g.Height + first) * g.Width * words, count, gxBand,
+                gx + ((long)image * g.Height + first) * g.Width * p.In);
+        }
+        finally { NativeMemory.AlignedFree(gxBand); }
+    }
+
+    /// <summary>gx += gy for image <paramref name="image"/> (the residual: same size, In = Out).</summary>
+    public static void AddResidual(InvertedResidualWeights p, InvertedResidualGeometry g, float* gy, float* gx, int image)
+    {
+        long n = (long)g.Height * g.Width * p.In, j = 0;
+        float* gxImage = gx + image * n, gyImage = gy + image * n;
+        for (; j + 16 <= n; j += 16) Vector512.Store(Vector512.Load(gxImage + j) + Vector512.Load(gyImage + j), gxImage + j);
+        for (; j < n; j++) gxImage[j] += gyImage[j];
     }
 
     /// <summary>g[16j + i] kept where bit i of bits[j] is set, zeroed elsewhere (ReLU6's gradient).</summary>

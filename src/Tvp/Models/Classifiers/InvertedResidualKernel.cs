@@ -28,7 +28,7 @@ internal static unsafe partial class InvertedResidualKernel
     /// Output rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of image <paramref name="image"/>. With a graph,
     /// the two ReLU6 gradient masks ([0 &lt; v &lt; 6], one bit per channel, 16 per ushort) are written for the rows it computes:
     /// <paramref name="maskE"/> [N, H, W, Hidden16/16] (expanded rows; unused without expansion) and <paramref name="maskD"/>
-    /// [N, H', W', Hidden16/16] (depthwise outputs). The backward needs nothing else (<see cref="BackwardImage"/>).
+    /// [N, H', W', Hidden16/16] (depthwise outputs). The backward needs nothing else (<see cref="BackwardRows"/>).
     /// </summary>
     public static void ForwardRows(InvertedResidualWeights p, InvertedResidualGeometry g, float* x, float* y, int image, int rowStart, int rowEnd,
         ushort* maskE = null, ushort* maskD = null)

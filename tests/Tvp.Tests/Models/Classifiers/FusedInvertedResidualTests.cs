@@ -28,6 +28,9 @@ public sealed class FusedInvertedResidualTests
         { 40, 40, 1, 6, 96, 5, false, 1 },    // tall: bands and carried gradient rows
         { 16, 16, 2, 6, 1, 2, true, 2 },       // smaller than the kernel
         { 24, 32, 2, 6, 115, 113, false, 2 }, // wide rows: the forward's row-by-row ring
+        { 24, 24, 1, 6, 61, 113, true, 1 },   // batch 1: the backward in row parts, each of several bands, with a seam
+        { 24, 32, 2, 6, 115, 113, false, 1 }, // the same at stride 2
+        { 16, 16, 1, 6, 2, 3, false, 1 },     // batch 1, one part (parts keep two output rows)
     };
 
     [Theory]
