@@ -102,11 +102,12 @@ internal static unsafe class FusedInvertedResidual
                     int image = item / parts, part = item % parts;
                     InvertedResidualKernel.BackwardRows(p, g, gyp, gxp, me, md, image, Row(part), Row(part + 1),
                         part > 0 ? Seam(image, part, 1) : null, part < parts - 1 ? Seam(image, part + 1, 0) : null);
+                    if (g.Residual && parts == 1) InvertedResidualKernel.AddResidual(p, g, gyp, gxp, image); // while the image is in cache
                 });
                 for (int image = 0; image < n; image++)
                     for (int b = 1; b < parts; b++)
                         InvertedResidualKernel.FinishSeam(p, g, gxp, me, image, Row(b), Seam(image, b, 0), Seam(image, b, 1));
-                if (g.Residual) Parallel.For(0, n, Threads(), image => InvertedResidualKernel.AddResidual(p, g, gyp, gxp, image));
+                if (g.Residual && parts > 1) Parallel.For(0, n, Threads(), image => InvertedResidualKernel.AddResidual(p, g, gyp, gxp, image));
             }
             finally { if (seams != null) NativeMemory.AlignedFree(seams); }
             using (gx) return [gx.permute(0, 3, 1, 2), null!, null!];                         // [N, In, H, W], channels-last strides
