@@ -57,28 +57,10 @@ public sealed class FusedInvertedResidualTests
         var x = ChannelsLastTensor.Of(randn(new long[] { batch, inChannels, height, width }, generator: g) * 2);
         var upstream = randn(block.forward(x).shape, generator: g);
 
-        (Tensor Y, Tensor Gx) Run(bool fused, ScalarType dtype)
-        {
-            FusedInvertedResidual.Enabled = fused;
-            try
-            {
-                var input = x.to(dtype).detach().requires_grad_(true);
-                var y = block.forward(input);
-                y.backward([upstream.to(dtype)]);
-                return (y.detach().to(ScalarType.Float64), input.grad!.to(ScalarType.Float64));
-            }
-            finally { FusedInvertedResidual.Enabled = true; }
-        }
         long forwards = FusedInvertedResidual.Forwards, backwards = FusedInvertedResidual.Backwards;
-        var (y32, g32) = Run(fused: true, ScalarType.Float32);
+        var ((y32, g32), (yTorch, gTorch), (y64, g64)) = ThreeWays(block, x, upstream);
         if (InvertedResidualKernel.Supported)
             Assert.True(FusedInvertedResidual.Forwards > forwards && FusedInvertedResidual.Backwards > backwards, "the fused kernel ran, forward and backward");
-        var (yTorch, gTorch) = Run(fused: false, ScalarType.Float32);
-        block.to(ScalarType.Float64);
-        var (y64, g64) = Run(fused: false, ScalarType.Float64);
-        block.to(ScalarType.Float32);
-
-        double Rel(Tensor a, Tensor b) => (a - b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-30);
         Assert.True(Rel(y32, y64) <= 1e-5, $"fused output vs float64: {Rel(y32, y64):E2} of its scale (libtorch float32: {Rel(yTorch, y64):E2})");
         Assert.True(Rel(g32, g64) <= 1e-5, $"fused input gradient vs float64: {Rel(g32, g64):E2} of its scale (libtorch float32: {Rel(gTorch, g64):E2})");
         Assert.True(g64.abs().max().item<double>() > 0, "a gradient reached the input");
@@ -135,24 +117,7 @@ public sealed class FusedInvertedResidualTests
             {
                 Tensor upstream;
                 using (no_grad()) upstream = randn(block.forward(h).shape, generator: g);
-                (Tensor Y, Tensor Gx) Block(bool fused, ScalarType dtype)
-                {
-                    FusedInvertedResidual.Enabled = fused;
-                    try
-                    {
-                        var input = h.to(dtype).detach().requires_grad_(true);
-                        var y = block.forward(input);
-                        y.backward([upstream.to(dtype)]);
-                        return (y.detach().to(ScalarType.Float64), input.grad!.to(ScalarType.Float64));
-                    }
-                    finally { FusedInvertedResidual.Enabled = true; }
-                }
-                var (yFused, gFused) = Block(fused: true, ScalarType.Float32);
-                var (yTorch, gTorch) = Block(fused: false, ScalarType.Float32);
-                block.to(ScalarType.Float64);
-                var (y64, g64) = Block(fused: false, ScalarType.Float64);
-                block.to(ScalarType.Float32);
-                double Rel(Tensor a, Tensor b) => (a - b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-30);
+                var ((yFused, gFused), (yTorch, gTorch), (y64, g64)) = ThreeWays(block, h, upstream);
                 Assert.True(Rel(yFused, y64) <= Math.Max(4 * Rel(yTorch, y64), 1e-5), $"block {name} output vs float64: fused {Rel(yFused, y64):E2}, libtorch {Rel(yTorch, y64):E2}");
                 Assert.True(Rel(gFused, g64) <= Math.Max(4 * Rel(gTorch, g64), 1e-5), $"block {name} input gradient vs float64: fused {Rel(gFused, g64):E2}, libtorch {Rel(gTorch, g64):E2}");
                 blocks++;
@@ -161,6 +126,31 @@ public sealed class FusedInvertedResidualTests
         }
         Assert.Equal(17, blocks);
     }
+
+    /// <summary>The block's output and input gradient (float64 copies): fused in float32, libtorch in float32, libtorch in float64.</summary>
+    private static ((Tensor Y, Tensor Gx) Fused, (Tensor Y, Tensor Gx) Torch, (Tensor Y, Tensor Gx) Float64) ThreeWays(InvertedResidual block, Tensor x, Tensor upstream)
+    {
+        (Tensor Y, Tensor Gx) Run(bool fused, ScalarType dtype)
+        {
+            FusedInvertedResidual.Enabled = fused;
+            try
+            {
+                var input = x.to(dtype).detach().requires_grad_(true);
+                var y = block.forward(input);
+                y.backward([upstream.to(dtype)]);
+                return (y.detach().to(ScalarType.Float64), input.grad!.to(ScalarType.Float64));
+            }
+            finally { FusedInvertedResidual.Enabled = true; }
+        }
+        var fused = Run(fused: true, ScalarType.Float32);
+        var torch32 = Run(fused: false, ScalarType.Float32);
+        block.to(ScalarType.Float64);
+        try { return (fused, torch32, Run(fused: false, ScalarType.Float64)); }
+        finally { block.to(ScalarType.Float32); }
+    }
+
+    /// <summary>max |a − b| / max |b|.</summary>
+    private static double Rel(Tensor a, Tensor b) => (a - b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-30);
 
     private static void FoldAll(nn.Module block)
     {
