@@ -5,11 +5,7 @@ namespace Tvp.Tests.IO;
 
 public class TensorBlockCacheTests
 {
-    // TorchSharp's Storage<T> keeps its tensor's storage alive until collected; the tensor's own data pointer does not.
-    [System.Runtime.InteropServices.DllImport("LibTorchSharp")]
-    private static extern IntPtr THSTensor_data(IntPtr tensor);
-
-    private static IntPtr DataPointer(Tensor t) => THSTensor_data(t.Handle);
+    private static IntPtr DataPointer(Tensor t) => Tvp.Models.TensorAddress.Of(t);
 
     private static bool Expected =>
         Environment.GetEnvironmentVariable("TVP_TENSOR_CACHE_MB") is not "0"

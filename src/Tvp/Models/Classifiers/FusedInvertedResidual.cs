@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tvp.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
@@ -34,9 +35,9 @@ internal static unsafe class FusedInvertedResidual
     private static Tensor Run(InvertedResidualWeights p, InvertedResidualGeometry g, Tensor x, Tensor? maskE = null, Tensor? maskD = null)
     {
         int n = (int)x.shape[0];
-        ushort* me = maskE is null ? null : (ushort*)THSTensor_data(maskE.Handle), md = maskD is null ? null : (ushort*)THSTensor_data(maskD.Handle);
+        ushort* me = maskE is null ? null : (ushort*)TensorAddress.Of(maskE), md = maskD is null ? null : (ushort*)TensorAddress.Of(maskD);
         var y = empty(new long[] { n, g.OutHeight, g.OutWidth, p.Out }, dtype: ScalarType.Float32); // [N, H', W', Out]
-        float* xp = (float*)THSTensor_data(x.Handle), yp = (float*)THSTensor_data(y.Handle);
+        float* xp = (float*)TensorAddress.Of(x), yp = (float*)TensorAddress.Of(y);
         // Images × row parts: at least one work item per core even at batch 1.
         int threads = get_num_threads();
         int parts = Math.Max(1, Math.Min(g.OutHeight, (threads + n - 1) / n));
@@ -84,8 +85,8 @@ internal static unsafe class FusedInvertedResidual
             using var gyView = gradOutput.permute(0, 2, 3, 1);                                 // [N, H', W', Out]
             using var gy = gyView.contiguous();
             var gx = zeros(new long[] { n, g.Height, g.Width, p.In }, dtype: ScalarType.Float32); // [N, H, W, In]; rows no output reads stay 0
-            float* gyp = (float*)THSTensor_data(gy.Handle), gxp = (float*)THSTensor_data(gx.Handle);
-            ushort* me = (ushort*)THSTensor_data(maskE.Handle), md = (ushort*)THSTensor_data(maskD.Handle);
+            float* gyp = (float*)TensorAddress.Of(gy), gxp = (float*)TensorAddress.Of(gx);
+            ushort* me = (ushort*)TensorAddress.Of(maskE), md = (ushort*)TensorAddress.Of(maskD);
             // Images × row parts, as in the forward: with fewer images than workers each image is split into parts of at
             // least two output rows (so that a part's two seams do not overlap); the seam rows both neighbours add to are
             // summed and finished after the parts.
@@ -113,8 +114,4 @@ internal static unsafe class FusedInvertedResidual
             using (gx) return [gx.permute(0, 3, 1, 2), null!, null!];                         // [N, In, H, W], channels-last strides
         }
     }
-
-    // The first element's address (see SharedEncoder: not storage<float>().data_ptr(), which keeps the memory alive until finalised).
-    [DllImport("LibTorchSharp")]
-    private static extern IntPtr THSTensor_data(IntPtr tensor);
 }
