@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Tvp.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
