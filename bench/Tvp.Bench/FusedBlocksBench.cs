@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Tvp.Data;
 using Tvp.Models;
 using Tvp.Models.Classifiers;
 using static TorchSharp.torch;
@@ -21,10 +20,9 @@ public static class FusedBlocksBench
         int batch = args.Length > 1 ? int.Parse(args[1]) : 16;
         if (!InvertedResidualKernel.Supported) { Console.WriteLine("fused-blocks: this CPU has no AVX-512F; MobileNet-V2 runs on libtorch's layers only"); return 0; }
         Console.WriteLine($"fused-blocks: {Machine.Describe().CpuModel}, torch threads {get_num_threads()}, load average {Machine.LoadAverage()}; {OpenMpWaiting.Description}");
-        string[] classes = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
-        var task = TaskBatch.Classification(classes, Enumerable.Range(0, batch).Select(i => i % 10).ToArray());
+        var task = SyntheticTask.Batch(batch);
         using var model = ModelRegistry.Load("mobilenet_v2_1.0_224", CPU);
-        if (model is ILabelledClassifier lc) lc.Mapping = LabelMapping.Identity(classes, lc.Labels.Count);
+        SyntheticTask.MapLabels(model);
         using var images = rand(new long[] { batch, 3, 224, 224 }, generator: new Generator(1));
         bool previous = FusedInvertedResidual.Enabled;
         try

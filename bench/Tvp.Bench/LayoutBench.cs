@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Tvp.Data;
 using Tvp.Models;
 using Tvp.Models.Classifiers;
 using static TorchSharp.torch;
@@ -17,13 +16,12 @@ public static class LayoutBench
     public static int Run(string[] args)
     {
         int reps = args.Length > 0 ? int.Parse(args[0]) : 5;
-        string[] classes = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
         foreach (var name in new[] { "mobilenet_v2_1.0_224", "mobilenet_v1_0.75_192", "cifar10-resnet20" })
         {
             using var model = ModelRegistry.Load(name, CPU);
-            if (model is ILabelledClassifier lc) lc.Mapping = LabelMapping.Identity(classes, lc.Labels.Count);
+            SyntheticTask.MapLabels(model);
             int size = model.Info.InputSize ?? 224; int n = size <= 64 ? 64 : 16;
-            var batch = TaskBatch.Classification(classes, Enumerable.Range(0, n).Select(i => i % 10).ToArray());
+            var batch = SyntheticTask.Batch(n);
             using var images = rand(new long[] { n, 3, size, size }, generator: new Generator(1));
             var best = new Dictionary<string, double>();
             for (int r = 0; r < reps; r++)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Tvp.Data;
 using Tvp.Models;
 using static TorchSharp.torch;
 
@@ -27,12 +26,11 @@ public static class PerMacBench
     public static (RoundRatio Forward, RoundRatio ForwardBackward) Measure(int rounds, Action<string> log, int batch = 16)
     {
         var nets = new (string Name, double Macs)[] { ("mobilenet_v2_1.0_224", 300e6), ("mobilenet_v1_0.75_192", 233e6) };
-        string[] classes = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
-        var task = TaskBatch.Classification(classes, Enumerable.Range(0, batch).Select(i => i % 10).ToArray());
+        var task = SyntheticTask.Batch(batch);
         var models = nets.Select(n => ModelRegistry.Load(n.Name, CPU)).ToArray();
         try
         {
-            foreach (var m in models) if (m is ILabelledClassifier lc) lc.Mapping = LabelMapping.Identity(classes, lc.Labels.Count);
+            foreach (var m in models) SyntheticTask.MapLabels(m);
             var images = models.Select(m => { int s = m.Info.InputSize ?? 224; return rand(new long[] { batch, 3, s, s }, generator: new Generator(1)); }).ToArray();
             var forward = new List<double>(); var forwardBackward = new List<double>();
             for (int r = 0; r < rounds + 3; r++)
