@@ -96,25 +96,23 @@ internal static unsafe partial class InvertedResidualKernel
     {
         var (first, count) = Seam(g, boundary);
         if (count == 0) return;
-        long n = (long)count * g.Width * p.Hidden16;
-        for (long j = 0; j < n; j += 16) Vector512.Store(Vector512.Load(after + j) + Vector512.Load(before + j), after + j);
-        float* gxBand = (float*)NativeMemory.AlignedAlloc((nuint)((long)count * g.Width * p.In16 * sizeof(float)), 64);
+        Accumulate(after, before, (long)count * g.Width * p.Hidden16);
+        // FinishRows needs a padded band only when In is not a multiple of 16.
+        float* gxBand = p.In == p.In16 ? null : (float*)NativeMemory.AlignedAlloc((nuint)((long)count * g.Width * p.In16 * sizeof(float)), 64);
         try
         {
             int words = p.Hidden16 / 16;
             FinishRows(p, g, after, maskE + ((long)image * g.Height + first) * g.Width * words, count, gxBand,
                 gx + ((long)image * g.Height + first) * g.Width * p.In);
         }
-        finally { NativeMemory.AlignedFree(gxBand); }
+        finally { if (gxBand != null) NativeMemory.AlignedFree(gxBand); }
     }
 
     /// <summary>gx += gy for image <paramref name="image"/> (the residual: same size, In = Out).</summary>
     public static void AddResidual(InvertedResidualWeights p, InvertedResidualGeometry g, float* gy, float* gx, int image)
     {
-        long n = (long)g.Height * g.Width * p.In, j = 0;
-        float* gxImage = gx + image * n, gyImage = gy + image * n;
-        for (; j + 16 <= n; j += 16) Vector512.Store(Vector512.Load(gxImage + j) + Vector512.Load(gyImage + j), gxImage + j);
-        for (; j < n; j++) gxImage[j] += gyImage[j];
+        long n = (long)g.Height * g.Width * p.In;
+        Accumulate(gx + image * n, gy + image * n, n);
     }
 
     /// <summary>g[16j + i] kept where bit i of bits[j] is set, zeroed elsewhere (ReLU6's gradient).</summary>

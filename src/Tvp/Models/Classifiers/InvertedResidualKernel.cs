@@ -20,7 +20,6 @@ internal static unsafe partial class InvertedResidualKernel
     /// <summary>True when 512-bit vectors run in hardware (elsewhere the block runs on libtorch's kernels).</summary>
     public static bool Supported => Avx512F.IsSupported;
 
-
     /// <summary>Expanded rows up to this many bytes are computed in one product (small late-stage images); larger ones row by row.</summary>
     private const long WindowBytes = 768 * 1024;
 
@@ -118,11 +117,7 @@ internal static unsafe partial class InvertedResidualKernel
         if (p.Out == p.Out16)
         {
             Gemm<Identity>(d, p.Hidden16, pixels, p.Hidden, p.Projection, p.Out16, p.ProjectionBias, yRows, p.Out);
-            if (xRows != null)
-            {
-                long n = (long)pixels * p.Out;
-                for (long j = 0; j < n; j += 16) Vector512.Store(Vector512.Load(yRows + j) + Vector512.Load(xRows + j), yRows + j);
-            }
+            if (xRows != null) Accumulate(yRows, xRows, (long)pixels * p.Out);
             return;
         }
         Gemm<Identity>(d, p.Hidden16, pixels, p.Hidden, p.Projection, p.Out16, p.ProjectionBias, proj, p.Out16);
@@ -150,7 +145,7 @@ internal static unsafe partial class InvertedResidualKernel
         return e;
     }
 
-    /// <summary>d [OutW, Hidden16] = ReLU6(depthwise 3×3 over the three expanded rows + bd); rows above or below the image are a zero row (or null).</summary>
+    /// <summary>d [OutW, Hidden16] = ReLU6(depthwise 3×3 over the three expanded rows + bd); rows above or below the image are a zero row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void DepthwiseRow(InvertedResidualWeights p, InvertedResidualGeometry g, float** rows, float* d)
     {
@@ -163,37 +158,34 @@ internal static unsafe partial class InvertedResidualKernel
             var w10 = Vector512.Load(k + 3 * ch16); var w11 = Vector512.Load(k + 4 * ch16); var w12 = Vector512.Load(k + 5 * ch16);
             var w20 = Vector512.Load(k + 6 * ch16); var w21 = Vector512.Load(k + 7 * ch16); var w22 = Vector512.Load(k + 8 * ch16);
             var bias = Vector512.Load(p.DepthwiseBias + v);
+            // Interior columns, four at a time with two partial sums each: eight independent FMA chains instead of one
+            // nine-deep chain per output (the latency, not the arithmetic, bounded the one-at-a-time loop).
+            int span = w - 3 + g.Left;                                    // the last interior column c has c·s ≤ span
+            int lo = (g.Left + s - 1) / s, hi = span < 0 ? 0 : Math.Min(g.OutWidth, span / s + 1);
             int c = 0;
-            if (r0 != null && r1 != null && r2 != null)
+            for (; c < lo; c++) DepthwiseColumn(p, g, rows, d, v, c);
+            int step = s * ch16;
+            for (; c + 4 <= hi; c += 4)
             {
-                // Interior columns, four at a time with two partial sums each: eight independent FMA chains instead of
-                // one nine-deep chain per output (the latency, not the arithmetic, bounded the one-at-a-time loop).
-                int span = w - 3 + g.Left;                                // the last interior column c has c·s ≤ span
-                int lo = (g.Left + s - 1) / s, hi = span < 0 ? 0 : Math.Min(g.OutWidth, span / s + 1);
-                for (; c < lo; c++) DepthwiseColumn(p, g, rows, d, v, c);
-                int step = s * ch16;
-                for (; c + 4 <= hi; c += 4)
-                {
-                    int o = (c * s - g.Left) * ch16 + v;
-                    Vector512<float> p0 = bias, p1 = bias, p2 = bias, p3 = bias, q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-                    p0 = Tap3(r0 + o, ch16, w00, w01, w02, p0); p1 = Tap3(r0 + o + step, ch16, w00, w01, w02, p1);
-                    p2 = Tap3(r0 + o + 2 * step, ch16, w00, w01, w02, p2); p3 = Tap3(r0 + o + 3 * step, ch16, w00, w01, w02, p3);
-                    q0 = Tap3(r1 + o, ch16, w10, w11, w12, q0); q1 = Tap3(r1 + o + step, ch16, w10, w11, w12, q1);
-                    q2 = Tap3(r1 + o + 2 * step, ch16, w10, w11, w12, q2); q3 = Tap3(r1 + o + 3 * step, ch16, w10, w11, w12, q3);
-                    p0 = Tap3(r2 + o, ch16, w20, w21, w22, p0); p1 = Tap3(r2 + o + step, ch16, w20, w21, w22, p1);
-                    p2 = Tap3(r2 + o + 2 * step, ch16, w20, w21, w22, p2); p3 = Tap3(r2 + o + 3 * step, ch16, w20, w21, w22, p3);
-                    float* dc = d + c * ch16 + v;
-                    Vector512.Store(ReLU6.Apply(p0 + q0), dc); Vector512.Store(ReLU6.Apply(p1 + q1), dc + ch16);
-                    Vector512.Store(ReLU6.Apply(p2 + q2), dc + 2 * ch16); Vector512.Store(ReLU6.Apply(p3 + q3), dc + 3 * ch16);
-                }
-                for (; c < hi; c++)
-                {
-                    int o = (c * s - g.Left) * ch16 + v;
-                    var p0 = Tap3(r0 + o, ch16, w00, w01, w02, bias);
-                    var q0 = Tap3(r1 + o, ch16, w10, w11, w12, Vector512<float>.Zero);
-                    var u0 = Tap3(r2 + o, ch16, w20, w21, w22, Vector512<float>.Zero);
-                    Vector512.Store(ReLU6.Apply(p0 + q0 + u0), d + c * ch16 + v);
-                }
+                int o = (c * s - g.Left) * ch16 + v;
+                Vector512<float> p0 = bias, p1 = bias, p2 = bias, p3 = bias, q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+                p0 = Tap3(r0 + o, ch16, w00, w01, w02, p0); p1 = Tap3(r0 + o + step, ch16, w00, w01, w02, p1);
+                p2 = Tap3(r0 + o + 2 * step, ch16, w00, w01, w02, p2); p3 = Tap3(r0 + o + 3 * step, ch16, w00, w01, w02, p3);
+                q0 = Tap3(r1 + o, ch16, w10, w11, w12, q0); q1 = Tap3(r1 + o + step, ch16, w10, w11, w12, q1);
+                q2 = Tap3(r1 + o + 2 * step, ch16, w10, w11, w12, q2); q3 = Tap3(r1 + o + 3 * step, ch16, w10, w11, w12, q3);
+                p0 = Tap3(r2 + o, ch16, w20, w21, w22, p0); p1 = Tap3(r2 + o + step, ch16, w20, w21, w22, p1);
+                p2 = Tap3(r2 + o + 2 * step, ch16, w20, w21, w22, p2); p3 = Tap3(r2 + o + 3 * step, ch16, w20, w21, w22, p3);
+                float* dc = d + c * ch16 + v;
+                Vector512.Store(ReLU6.Apply(p0 + q0), dc); Vector512.Store(ReLU6.Apply(p1 + q1), dc + ch16);
+                Vector512.Store(ReLU6.Apply(p2 + q2), dc + 2 * ch16); Vector512.Store(ReLU6.Apply(p3 + q3), dc + 3 * ch16);
+            }
+            for (; c < hi; c++)
+            {
+                int o = (c * s - g.Left) * ch16 + v;
+                var p0 = Tap3(r0 + o, ch16, w00, w01, w02, bias);
+                var q0 = Tap3(r1 + o, ch16, w10, w11, w12, Vector512<float>.Zero);
+                var u0 = Tap3(r2 + o, ch16, w20, w21, w22, Vector512<float>.Zero);
+                Vector512.Store(ReLU6.Apply(p0 + q0 + u0), d + c * ch16 + v);
             }
             for (; c < g.OutWidth; c++) DepthwiseColumn(p, g, rows, d, v, c);
         }
@@ -207,22 +199,27 @@ internal static unsafe partial class InvertedResidualKernel
         return Fma(Vector512.Load(e + 2 * ch16), w2, acc);
     }
 
-    /// <summary>One output column of <see cref="DepthwiseRow"/>, any position (borders, missing rows).</summary>
+    /// <summary>One output column of <see cref="DepthwiseRow"/> at any position (the left and right borders).</summary>
     private static void DepthwiseColumn(InvertedResidualWeights p, InvertedResidualGeometry g, float** rows, float* d, int v, int c)
     {
         int ch16 = p.Hidden16, x0 = c * g.Stride - g.Left;
         var acc = Vector512.Load(p.DepthwiseBias + v);
         for (int kh = 0; kh < 3; kh++)
-        {
-            if (rows[kh] == null) continue;
             for (int kw = 0; kw < 3; kw++)
             {
                 int xi = x0 + kw;
                 if (xi < 0 || xi >= g.Width) continue;
                 acc = Fma(Vector512.Load(rows[kh] + xi * ch16 + v), Vector512.Load(p.Depthwise + (kh * 3 + kw) * ch16 + v), acc);
             }
-        }
         Vector512.Store(ReLU6.Apply(acc), d + c * ch16 + v);
+    }
+
+    /// <summary>dst[0..n) += src[0..n).</summary>
+    private static void Accumulate(float* dst, float* src, long n)
+    {
+        long j = 0;
+        for (; j + 16 <= n; j += 16) Vector512.Store(Vector512.Load(dst + j) + Vector512.Load(src + j), dst + j);
+        for (; j < n; j++) dst[j] += src[j];
     }
 
     /// <summary>y[0..n) = proj[0..n) (+ residual[0..n)).</summary>
